@@ -1,0 +1,36 @@
+# Install layout of contract section 1:
+#   P/sbin/ctdbd, P/bin/ctdb, P/libexec/ctdb/ctdb_event_helper,
+#   P/etc/ctdb/events.d/, P/etc/ctdb/ip_events.d/, P/etc/ctdb/functions,
+#   man pages under P/share/man/.
+foreach(t ctdbd)
+  if(TARGET ${t})
+    install(TARGETS ${t} RUNTIME DESTINATION sbin)
+  endif()
+endforeach()
+foreach(t ctdb ctdb_ipalloc)
+  if(TARGET ${t})
+    install(TARGETS ${t} RUNTIME DESTINATION bin)
+  endif()
+endforeach()
+if(TARGET ctdb_event_helper)
+  install(TARGETS ctdb_event_helper RUNTIME DESTINATION libexec/ctdb)
+endif()
+install(DIRECTORY events.d/ DESTINATION etc/ctdb/events.d USE_SOURCE_PERMISSIONS
+        PATTERN "README*" EXCLUDE)
+install(DIRECTORY ip_events.d/ DESTINATION etc/ctdb/ip_events.d USE_SOURCE_PERMISSIONS
+        PATTERN "README*" EXCLUDE)
+if(EXISTS ${CMAKE_SOURCE_DIR}/events.d/functions)
+  install(FILES events.d/functions DESTINATION etc/ctdb)
+endif()
+file(GLOB CTDB_MAN1 ${CMAKE_SOURCE_DIR}/doc/man/*.1)
+file(GLOB CTDB_MAN8 ${CMAKE_SOURCE_DIR}/doc/man/*.8)
+file(GLOB CTDB_MAN5 ${CMAKE_SOURCE_DIR}/doc/man/*.5)
+if(CTDB_MAN1)
+  install(FILES ${CTDB_MAN1} DESTINATION share/man/man1)
+endif()
+if(CTDB_MAN5)
+  install(FILES ${CTDB_MAN5} DESTINATION share/man/man5)
+endif()
+if(CTDB_MAN8)
+  install(FILES ${CTDB_MAN8} DESTINATION share/man/man8)
+endif()

@@ -1,0 +1,104 @@
+#include "util/logging.h"
+
+#include <strings.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+namespace ctdb::log {
+namespace {
+
+int g_level = static_cast<int>(Level::Notice);
+FILE* g_out = nullptr;  // nullptr = stderr
+std::string g_prog = "ctdb";
+
+struct LevelName {
+  int level;
+  const char* name;
+};
+constexpr LevelName kLevels[] = {
+    {0, "ERR"}, {1, "WARNING"}, {3, "NOTICE"}, {5, "INFO"}, {10, "DEBUG"},
+};
+
+}  // namespace
+
+const char* levelToString(int level) {
+  for (const auto& l : kLevels)
+    if (l.level == level) return l.name;
+  return nullptr;
+}
+
+Result<int> levelFromString(std::string_view text) {
+  std::string s(text);
+  for (const auto& l : kLevels)
+    if (strcasecmp(s.c_str(), l.name) == 0) return l.level;
+  if (!s.empty()) {
+    char* end = nullptr;
+    long v = std::strtol(s.c_str(), &end, 10);
+    if (end && *end == '\0' && v >= -1 && v <= 10) return static_cast<int>(v);
+  }
+  return makeError("invalid debug level '" + s + "'");
+}
+
+void setLevel(int l) { g_level = l; }
+int level() { return g_level; }
+
+Status setTarget(std::string_view spec) {
+  if (spec == "stderr" || spec == "stderr:") {
+    if (g_out) fclose(g_out);
+    g_out = nullptr;
+    return {};
+  }
+  constexpr std::string_view kFile = "file:";
+  if (spec.substr(0, kFile.size()) == kFile) {
+    std::string path(spec.substr(kFile.size()));
+    if (path.empty()) return makeError("--logging=file: needs a path");
+    FILE* f = fopen(path.c_str(), "ae");
+    if (!f) return errnoError(errno, "cannot open log file " + path);
+    setvbuf(f, nullptr, _IOLBF, 0);
+    if (g_out) fclose(g_out);
+    g_out = f;
+    return {};
+  }
+  return makeError("invalid logging target '" + std::string(spec) +
+                   "' (use stderr or file:PATH)");
+}
+
+void setProgramName(std::string_view name) { g_prog = std::string(name); }
+
+void write(Level l, const char* fmt, ...) {
+  if (static_cast<int>(l) > g_level) return;
+  FILE* out = g_out ? g_out : stderr;
+  struct timeval tv;
+  gettimeofday(&tv, nullptr);
+  struct tm tm;
+  localtime_r(&tv.tv_sec, &tm);
+  char ts[64];
+  strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+  char line[4096];
+  int n = snprintf(line, sizeof(line), "%s.%06ld %s[%d]: ", ts,
+                   static_cast<long>(tv.tv_usec), g_prog.c_str(), getpid());
+  va_list ap;
+  va_start(ap, fmt);
+  if (n > 0 && static_cast<size_t>(n) < sizeof(line))
+    vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+  va_end(ap);
+  size_t len = strlen(line);
+  if (len == 0 || line[len - 1] != '\n') {
+    if (len + 1 < sizeof(line)) {
+      line[len] = '\n';
+      line[len + 1] = '\0';
+    } else {
+      line[sizeof(line) - 2] = '\n';
+    }
+  }
+  fputs(line, out);
+  fflush(out);
+}
+
+}  // namespace ctdb::log

@@ -1,0 +1,59 @@
+/*
+ * Process-wide logging with CTDB's debug levels.
+ *
+ * Levels (CTDB's numbers): ERR 0, WARNING 1, NOTICE 3, INFO 5, DEBUG 10. A
+ * line is written when its level <= the current level. Targets: stderr or a
+ * file (--logging=file:PATH / --logging=stderr). Each line carries a
+ * timestamp, the program name and pid, like ctdbd's log.
+ *
+ * Not thread-safe by design: the daemon is single-threaded (tevent loop).
+ */
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ctdb/result.h"
+
+namespace ctdb::log {
+
+enum class Level : int { Err = 0, Warning = 1, Notice = 3, Info = 5, Debug = 10 };
+
+/* "ERR", "WARNING", "NOTICE", "INFO", "DEBUG" (CTDB's names). */
+const char* levelToString(int level);
+/* Accepts a name (case-insensitive) or a number. */
+Result<int> levelFromString(std::string_view text);
+
+void setLevel(int level);
+int level();
+inline bool enabled(Level l) { return static_cast<int>(l) <= level(); }
+
+/* "stderr" or "file:PATH". Error names the bad spec or the file. */
+Status setTarget(std::string_view spec);
+void setProgramName(std::string_view name);
+
+void write(Level l, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+}  // namespace ctdb::log
+
+#define D_ERR(...) ::ctdb::log::write(::ctdb::log::Level::Err, __VA_ARGS__)
+#define D_WARNING(...)                                                    \
+  do {                                                                    \
+    if (::ctdb::log::enabled(::ctdb::log::Level::Warning))                \
+      ::ctdb::log::write(::ctdb::log::Level::Warning, __VA_ARGS__);       \
+  } while (0)
+#define D_NOTICE(...)                                                     \
+  do {                                                                    \
+    if (::ctdb::log::enabled(::ctdb::log::Level::Notice))                 \
+      ::ctdb::log::write(::ctdb::log::Level::Notice, __VA_ARGS__);        \
+  } while (0)
+#define D_INFO(...)                                                       \
+  do {                                                                    \
+    if (::ctdb::log::enabled(::ctdb::log::Level::Info))                   \
+      ::ctdb::log::write(::ctdb::log::Level::Info, __VA_ARGS__);          \
+  } while (0)
+#define D_DEBUG(...)                                                      \
+  do {                                                                    \
+    if (::ctdb::log::enabled(::ctdb::log::Level::Debug))                  \
+      ::ctdb::log::write(::ctdb::log::Level::Debug, __VA_ARGS__);         \
+  } while (0)
