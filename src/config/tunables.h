@@ -11,15 +11,23 @@
  *   - Four of the 13 are CTDB 4.5's IP tunables that 4.17 made obsolete
  *     (DeterministicIPs, DisableIPFailover, LCP2PublicIPs,
  *     NoIPHostOnAllDisabled). This daemon keeps them as INTERNAL settable
- *     tunables: set() stores them (SetResult::Ok), get() reads them, they
- *     still are not listed, so `ctdb listvars` matches 4.17 exactly. The
- *     other 9 obsolete ones are accepted and ignored (SetResult::Obsolete).
+ *     tunables: set() stores them and answers SetResult::Ok, get() reads
+ *     them, a tunables file may set them; they still are not listed, so
+ *     `ctdb listvars` matches 4.17 exactly. The other 9 obsolete ones behave
+ *     as in 4.17: set() stores the value (nothing uses it) and answers
+ *     SetResult::Obsolete; in a tunables file they are an error.
+ *   - get() answers for all 62 names (4.17's GET_TUNABLE also reads
+ *     obsolete slots); nullopt only for unknown names.
  *   - Names compare case-insensitively (as CTDB's strcasecmp).
- *   - DeterministicIPs / LCP2PublicIPs (4.5) map onto IPAllocAlgorithm:
- *     setting DeterministicIPs=1 sets IPAllocAlgorithm=0; LCP2PublicIPs=1
- *     sets IPAllocAlgorithm=2 (unless DeterministicIPs is 1);
- *     LCP2PublicIPs=0 with DeterministicIPs=0 sets IPAllocAlgorithm=1. See
+ *   - CTDB 4.5 chose the IP allocation algorithm from LCP2PublicIPs and
+ *     DeterministicIPs (LCP2PublicIPs==1 -> LCP2, else DeterministicIPs==1
+ *     -> deterministic, else non-deterministic). Setting either of them
+ *     recomputes IPAllocAlgorithm the same way (2 / 0 / 1); setting
+ *     IPAllocAlgorithm directly leaves the two 4.5 values alone. See
  *     doc/config-files.md.
+ *   - No value range is validated (CTDB 4.17 validates none), so set()
+ *     never answers Invalid today; the value exists for callers that map
+ *     SET_TUNABLE results.
  *
  * A Tunables object is a plain value (copyable); not thread-safe.
  */
@@ -62,17 +70,21 @@ class Tunables {
 
   /* The 49 names in 4.17 LIST_TUNABLES order. */
   std::vector<std::string> listNames() const;
-  /* Listed and internal ones; nullopt for unknown and ignored-obsolete. */
+  /* Any of the 62 names; nullopt for an unknown name. */
   std::optional<uint32_t> get(std::string_view name) const;
   SetResult set(std::string_view name, uint32_t value);
   /* The 62 u32 of struct ctdb_tunable_list, slot order. */
   std::array<uint32_t, kTunableListSlots> toTunableList() const;
 
-  /* Name=Value lines; '#' comments and blank lines ignored; spaces around
-     '=' allowed. Errors "FILE:LINE: ..." for unknown name, bad number,
-     missing '='. Obsolete names are accepted (logged) and ignored. On error
-     nothing of the file is applied. */
+  /* Name=Value lines (as 4.17's ctdb.tunables); '#' or ';' comment lines
+     and blank lines ignored; spaces around '=' allowed; values decimal,
+     0x hex or 0-prefixed octal (strtoul base 0), at most 2^32-1. Errors
+     "FILE:LINE: ..." for unknown name, obsolete name, bad or missing value,
+     missing '=', [section] lines. Applied on top of the current values; on
+     error nothing of the text is applied. */
   Status parse(std::string_view text, std::string_view filename);
+  /* A missing file is an error here (the caller decides whether an absent
+     default file matters; 4.17 silently skips a missing ctdb.tunables). */
   Status loadFile(const std::string& path);
 
   uint32_t takeoverTimeout() const { return value(kTakeoverTimeout); }
