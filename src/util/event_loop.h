@@ -135,6 +135,8 @@ class FdEvent {
   void setFlags(uint16_t flags);
   uint16_t flags() const;
   int fd() const { return fd_; }
+  /* False only if the fd was invalid (< 0): nothing is watched then. */
+  bool isActive() const { return fde_ != nullptr; }
 
  private:
   static void trampoline(tevent_context* ev, tevent_fd* fde, uint16_t flags, void* priv) noexcept;
@@ -204,6 +206,8 @@ class SignalEvent {
   ~SignalEvent();
 
   int signum() const { return signum_; }
+  /* False if tevent refused the signal number (logged with D_ERR). */
+  bool isActive() const { return se_ != nullptr; }
 
  private:
   static void trampoline(tevent_context* ev, tevent_signal* se, int signum, int count,
