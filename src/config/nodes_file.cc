@@ -33,7 +33,7 @@ Result<std::vector<NodeEntry>> parseNodes(std::string_view text, std::string_vie
                           std::string(line.substr(0, at)) + "'");
       return false;
     }
-    auto addr = IpAddress::parse(line);
+    auto addr = detail::parseCtdbAddress(line);
     if (!addr) {
       failure = makeError(where(filename, line_no) + "invalid node address '" + std::string(line) + "'");
       return false;

@@ -30,7 +30,7 @@ Result<IpPrefix> parseAddressField(std::string_view tok) {
   size_t slash = tok.rfind('/');
   if (slash == std::string_view::npos)
     return makeError("missing mask in '" + std::string(tok) + "' (expected IP/MASKBITS)");
-  auto addr = IpAddress::parse(tok.substr(0, slash));
+  auto addr = detail::parseCtdbAddress(tok.substr(0, slash));
   if (!addr) return makeError("invalid IP address '" + std::string(tok.substr(0, slash)) + "'");
   std::string_view bits = tok.substr(slash + 1);
   unsigned mask = 0;

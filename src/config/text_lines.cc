@@ -1,6 +1,7 @@
 #include "config/text_lines.h"
 
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -16,6 +17,22 @@ Result<std::string> readFile(const std::string& path) {
   ss << in.rdbuf();
   if (in.bad()) return errnoError(EIO, path);
   return ss.str();
+}
+
+Result<IpAddress> parseCtdbAddress(std::string_view text) {
+  if (text.find(':') != std::string_view::npos && text.size() >= 2 && text.front() == '[' &&
+      text.back() == ']')
+    text = text.substr(1, text.size() - 2);
+  auto addr = IpAddress::parse(text);
+  if (!addr) return addr;
+  static constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (!addr->isV4() && std::memcmp(addr->bytes.data(), kMappedPrefix, sizeof(kMappedPrefix)) == 0) {
+    IpAddress v4;
+    v4.family = AF_INET;
+    std::memcpy(v4.bytes.data(), addr->bytes.data() + 12, 4);
+    return v4;
+  }
+  return addr;
 }
 
 std::string_view trim(std::string_view s) {

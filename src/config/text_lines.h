@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "ctdb/result.h"
+#include "util/ip_address.h"
 
 namespace ctdb::config::detail {
 
@@ -39,6 +40,11 @@ void forEachLine(std::string_view text, Fn&& fn) {
     pos = nl + 1;
   }
 }
+
+/* An address as CTDB 4.17 reads one in its config files: IPv4, IPv6,
+   IPv6 in [brackets], and IPv4-mapped IPv6 (::ffff:a.b.c.d) turned into
+   the IPv4 address. No port, no mask. */
+Result<IpAddress> parseCtdbAddress(std::string_view text);
 
 /* "FILE:LINE: what" */
 inline std::string where(std::string_view filename, int line) {

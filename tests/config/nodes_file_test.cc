@@ -29,6 +29,15 @@ TEST(NodesFile, ParsesIpv4AndIpv6WithPnnInOrder) {
   EXPECT_EQ((*r)[2].line, 3);
 }
 
+TEST(NodesFile, BracketedIpv6AndIpv4MappedLike417) {
+  auto r = parseNodes("[fd00::1]\n::ffff:198.18.0.2\n", "nodes");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ((*r)[0].address->toString(), "fd00::1");
+  EXPECT_TRUE((*r)[1].address->isV4());
+  EXPECT_EQ((*r)[1].address->toString(), "198.18.0.2");
+  EXPECT_EQ(errorOf("[198.18.0.1]\n"), "nodes:1: invalid node address '[198.18.0.1]'");
+}
+
 TEST(NodesFile, CommentedLineIsDeletedNodeKeepingItsPnn) {
   auto r = parseNodes("198.18.0.1\n#198.18.0.2\n  # gone too\n198.18.0.4\n", "nodes");
   ASSERT_TRUE(r.ok()) << r.error().message();

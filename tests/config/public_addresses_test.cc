@@ -46,6 +46,16 @@ TEST(PublicAddresses, ParsesIpv6Entries) {
   EXPECT_EQ((*r)[1].ifaces[0], "eth2");
 }
 
+TEST(PublicAddresses, BracketedIpv6AndIpv4MappedLike417) {
+  auto r = parsePublicAddresses("[fd00::10]/64 eth0\n::ffff:198.18.3.4/24 eth0\n", "pa");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ((*r)[0].prefix.toString(), "fd00::10/64");
+  EXPECT_TRUE((*r)[1].prefix.addr.isV4());
+  EXPECT_EQ((*r)[1].prefix.toString(), "198.18.3.4/24");
+  EXPECT_EQ(errorOf("198.18.3.4/24 eth0\n::ffff:198.18.3.4/24 eth1\n"),
+            "public_addresses:2: duplicate public address 198.18.3.4 (already at line 1)");
+}
+
 TEST(PublicAddresses, MultipleInterfacesKeepFileOrder) {
   auto r = parsePublicAddresses("198.18.1.1/24 eth1,eth0,bond0.100\n", "pa");
   ASSERT_TRUE(r.ok()) << r.error().message();
