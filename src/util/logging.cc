@@ -21,8 +21,12 @@ struct LevelName {
   int level;
   const char* name;
 };
+/* CTDB prints the in-between numeric levels with the name of the level
+ * below them (2 is WARNING, 4 NOTICE, 6..9 INFO). Parsing uses the first
+ * entry whose name starts with the given text, so 0 wins for "E". */
 constexpr LevelName kLevels[] = {
-    {0, "ERR"}, {1, "WARNING"}, {3, "NOTICE"}, {5, "INFO"}, {10, "DEBUG"},
+    {0, "ERROR"}, {1, "WARNING"}, {2, "WARNING"}, {3, "NOTICE"}, {4, "NOTICE"}, {5, "INFO"},
+    {6, "INFO"},  {7, "INFO"},    {8, "INFO"},    {9, "INFO"},   {10, "DEBUG"},
 };
 
 }  // namespace
@@ -30,17 +34,18 @@ constexpr LevelName kLevels[] = {
 const char* levelToString(int level) {
   for (const auto& l : kLevels)
     if (l.level == level) return l.name;
-  return nullptr;
+  return "UNKNOWN";
 }
 
 Result<int> levelFromString(std::string_view text) {
   std::string s(text);
-  for (const auto& l : kLevels)
-    if (strcasecmp(s.c_str(), l.name) == 0) return l.level;
-  if (!s.empty()) {
+  if (!s.empty() && s[0] >= '0' && s[0] <= '9') {
     char* end = nullptr;
     long v = std::strtol(s.c_str(), &end, 10);
-    if (end && *end == '\0' && v >= -1 && v <= 10) return static_cast<int>(v);
+    if (end && *end == '\0' && v >= 0 && v <= 10) return static_cast<int>(v);
+  } else if (!s.empty()) {
+    for (const auto& l : kLevels)
+      if (strncasecmp(l.name, s.c_str(), s.size()) == 0) return l.level;
   }
   return makeError("invalid debug level '" + s + "'");
 }

@@ -19,9 +19,11 @@ namespace ctdb::log {
 
 enum class Level : int { Err = 0, Warning = 1, Notice = 3, Info = 5, Debug = 10 };
 
-/* "ERR", "WARNING", "NOTICE", "INFO", "DEBUG" (CTDB's names). */
+/* CTDB's names: 0 "ERROR", 1-2 "WARNING", 3-4 "NOTICE", 5-9 "INFO",
+ * 10 "DEBUG"; any other number gives "UNKNOWN" (never nullptr). */
 const char* levelToString(int level);
-/* Accepts a name (case-insensitive) or a number. */
+/* Accepts a number 0..10, or a case-insensitive prefix of a level name as
+ * CTDB does ("err", "ERR", "e" -> 0; "NOT" -> 3). Empty text is an error. */
 Result<int> levelFromString(std::string_view text);
 
 void setLevel(int level);
