@@ -2,19 +2,22 @@
  * Public addresses file parser (ctdb::config): the public IPs this node may
  * host, one per line: "IP/MASKBITS IFACE[,IFACE...]".
  *
- * Rules (CTDB 4.17's ctdb_control_load_public_ips / 4.5's
- * ctdb_set_public_addresses, see doc/config-files.md for differences):
+ * Rules (CTDB's ctdb_set_public_addresses, 4.5 and 4.17, made stricter
+ * where noted; see doc/config-files.md for the differences):
  *   - blank lines and lines whose first non-space character is '#' are
  *     ignored; fields are separated by spaces or tabs;
- *   - IPv4 and IPv6; mask 1..32 (IPv4) or 1..128 (IPv6) — /0 is rejected
- *     like CTDB does (it rejects a zero mask);
+ *   - IPv4, IPv6, [IPv6] and IPv4-mapped IPv6 (read as IPv4), as 4.17;
+ *   - mask 1..32 (IPv4) or 1..128 (IPv6), /0 rejected too (stricter: CTDB
+ *     does not range-check the mask at all);
  *   - host bits may be set (198.18.1.5/16 is a normal entry); the address is
  *     kept as written;
  *   - at least one interface is required (CTDB 4.5 accepted a missing one
  *     and fell back to a default interface; we do not); every name in the
  *     comma list is non-empty and at most 15 characters (IFNAMSIZ-1);
  *   - an IP may appear only once;
- *   - nothing may follow the interface list.
+ *   - nothing may follow the interface list (stricter: CTDB ignores it);
+ *   - an empty name in the list or a name listed twice is an error
+ *     (stricter: CTDB skips empty names).
  * Errors are "FILE:LINE: what is wrong"; a duplicate names both lines.
  *
  * Pure functions, no global state; O(n) in the number of lines.
