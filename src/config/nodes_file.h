@@ -8,8 +8,10 @@
  *   - a line whose first non-space character is '#' is a DELETED node: it
  *     keeps its PNN slot (so later nodes keep their numbers) but has no
  *     address;
- *   - any other line is "ADDRESS" (IPv4 or IPv6); anything after the
- *     address (other than white space) is an error.
+ *   - any other line is "ADDRESS" (IPv4, IPv6, [IPv6], IPv4-mapped IPv6
+ *     read as IPv4); anything after the address is an error.
+ * Stricter than CTDB: duplicate addresses and a file without any live node
+ * are errors here (CTDB checks neither while parsing).
  * Errors are "FILE:LINE: what is wrong" (line numbers are 1-based physical
  * lines): bad address, duplicate address (names both lines), no nodes.
  *
