@@ -1,0 +1,43 @@
+/*
+ * The `ctdb` tool's driver (ctdb::tools): option handling, the command
+ * table and the command handlers, mirroring CTDB 4.17's tools/ctdb.c in
+ * behaviour (every message text, exit code and control sequence) but not in
+ * code.
+ *
+ * Each command is one table row: name, handler, whether it runs without the
+ * daemon, whether -n may name another node, usage strings. Handlers fetch
+ * data through client::SyncClient and print through tools/format.h, so the
+ * IP commands are added in the same shape.
+ *
+ * runTool() writes to stdout/stderr and returns the exit status; it may call
+ * exit(1) for usage errors (as 4.17 does). Single-threaded.
+ */
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tools/options.h"
+
+namespace ctdb::tools {
+
+struct CommandInfo {
+  const char* name;
+  bool without_daemon;
+  bool remote;  // -n may name another node
+  const char* msg;
+  const char* args;
+};
+
+/* The command table (for usage output and tests). */
+std::vector<CommandInfo> commandTable();
+
+/* The full usage text: help + "Commands:" table. */
+std::string fullUsageText();
+/* Usage for one command (brief usage + its line). */
+std::string commandUsageText(const std::string& command);
+
+/* Entry point: argv as given to main(), env lookup for CTDB_* variables. */
+int runTool(const std::vector<std::string>& argv, const EnvLookup& env);
+
+}  // namespace ctdb::tools
