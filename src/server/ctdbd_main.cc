@@ -1,0 +1,141 @@
+/*
+ * ctdbd: parses the command line, loads and checks the configuration files,
+ * binds the control socket and locks the pidfile (all before forking, so
+ * every start-up error reaches the invoking shell with exit code 1), then
+ * daemonizes unless -i, and runs the Daemon on an EventLoop until it shuts
+ * down (SIGTERM/SIGINT/SHUTDOWN control). Exit code 0 after a clean shutdown.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "config/nodes_file.h"
+#include "config/public_addresses.h"
+#include "config/tunables.h"
+#include "server/control_socket.h"
+#include "server/daemon.h"
+#include "server/daemon_options.h"
+#include "util/event_loop.h"
+#include "util/logging.h"
+
+namespace {
+
+using namespace ctdb;
+using namespace ctdb::server;
+
+int fail(const std::string& msg) {
+  fprintf(stderr, "ctdbd: %s\n", msg.c_str());
+  return 1;
+}
+
+/* fork + setsid; the parent exits 0 once the child exists. */
+Status daemonize() {
+  pid_t pid = fork();
+  if (pid < 0) return errnoError(errno, "fork");
+  if (pid > 0) _exit(0);
+  if (setsid() < 0) return errnoError(errno, "setsid");
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) {
+    dup2(null, STDIN_FILENO);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    if (null > STDERR_FILENO) close(null);
+  }
+  return {};
+}
+
+int run(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+
+  auto parsed = parseDaemonOptions(std::span<const char* const>(argv, static_cast<size_t>(argc)),
+                                   OptionEnvironment::fromProcess());
+  if (!parsed) {
+    fprintf(stderr, "ctdbd: %s\n%s", parsed.error().message().c_str(),
+            daemonUsage("ctdbd").c_str());
+    return 1;
+  }
+  if (parsed->action == ParseAction::ShowHelp) {
+    fputs(daemonUsage("ctdbd").c_str(), stdout);
+    return 0;
+  }
+  DaemonOptions opts = std::move(parsed->options);
+
+  log::setProgramName("ctdbd");
+  log::setLevel(opts.debug_level);
+  if (auto st = log::setTarget(opts.logging); !st) return fail(st.error().message());
+
+  auto nodes = config::loadNodesFile(opts.nodes_file);
+  if (!nodes) return fail(nodes.error().message());
+
+  config::Tunables tunables;
+  if (opts.tunables_file) {
+    if (auto st = tunables.loadFile(*opts.tunables_file); !st) return fail(st.error().message());
+  }
+  if (opts.public_addresses_file) {
+    auto pa = config::loadPublicAddressesFile(*opts.public_addresses_file);
+    if (!pa) return fail(pa.error().message());
+  }
+
+  std::vector<IpAddress> local;
+  if (!opts.listen_address) {
+    auto l = localAddresses();
+    if (!l) return fail(l.error().message());
+    local = std::move(*l);
+  }
+  auto pnn = choosePnn(*nodes, opts.listen_address, local, opts.nodes_file);
+  if (!pnn) return fail(pnn.error().message());
+
+  std::unique_ptr<PidFile> pidfile;
+  if (opts.pidfile) {
+    auto pf = PidFile::create(*opts.pidfile);
+    if (!pf) return fail(pf.error().message());
+    pidfile = std::move(*pf);
+  }
+  auto sock = openControlSocket(opts.socket_path);
+  if (!sock) return fail(sock.error().message());
+
+  if (!opts.is_interactive) {
+    if (auto st = daemonize(); !st) return fail(st.error().message());
+  }
+  if (pidfile) {
+    if (auto st = pidfile->writePid(); !st) D_ERR("%s, continuing\n", st.error().message().c_str());
+  }
+
+  auto loop = EventLoop::create();
+  if (!loop) return fail(loop.error().message());
+
+  DaemonSetup setup{opts, *nodes, *pnn, tunables};
+  auto daemon = Daemon::create(**loop, std::move(setup), std::move(*sock));
+  if (!daemon) {
+    D_ERR("ctdbd: %s, exiting\n", daemon.error().message().c_str());
+    unlink(opts.socket_path.c_str());
+    return 1;
+  }
+  int exit_code = 0;
+  EventLoop& ev = **loop;
+  (*daemon)->setOnExit([&ev, &exit_code](int code) {
+    exit_code = code;
+    ev.stop();
+  });
+  Daemon* d = daemon->get();
+  auto on_signal = [d](int signum) {
+    D_NOTICE("ctdbd: received signal %d\n", signum);
+    d->shutdown(std::string("signal ") + std::to_string(signum), 0);
+  };
+  SignalEvent term(ev, SIGTERM, on_signal);
+  SignalEvent intr(ev, SIGINT, on_signal);
+
+  D_NOTICE("CTDB starting on node %u (pid %d)\n", *pnn, static_cast<int>(getpid()));
+  d->start();
+  ev.run();
+  daemon->reset();
+  return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return run(argc, argv); }

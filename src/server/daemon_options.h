@@ -1,0 +1,85 @@
+/*
+ * ctdbd command-line options (contract section 2, names as in CTDB 4.5).
+ *
+ * Owns: turning argv (+ the two environment variables ctdbd honours,
+ * CTDB_SOCKET and CTDB_BASE) into one immutable DaemonOptions value. No I/O:
+ * files named by options are not opened here, so every error this module
+ * reports is about the command line itself (unknown option, missing value,
+ * unparsable address or debug level, conflicting flags).
+ *
+ * Accepted forms: `--opt=value`, `--opt value`, `-d LEVEL`, `-dLEVEL`, `-i`.
+ * Positional arguments are rejected (ctdbd takes none).
+ *
+ * Defaults follow ctdbd 4.5 (CTDB_BASE defaults to /etc/ctdb):
+ *   nodes file        $CTDB_BASE/nodes
+ *   event scripts     $CTDB_BASE/events.d
+ *   IP event scripts  sibling "ip_events.d" of the event-script dir
+ *   state dir         /var/lib/ctdb/state
+ *   socket            $CTDB_SOCKET, else /run/ctdb/ctdbd.socket
+ *   logging           file:/var/log/log.ctdb
+ *   debug level       NOTICE (3)
+ */
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "ctdb/result.h"
+#include "util/ip_address.h"
+
+namespace ctdb::server {
+
+inline constexpr std::string_view kDefaultSocketPath = "/run/ctdb/ctdbd.socket";
+inline constexpr std::string_view kDefaultCtdbBase = "/etc/ctdb";
+inline constexpr std::string_view kDefaultStateDir = "/var/lib/ctdb/state";
+inline constexpr std::string_view kDefaultLogging = "file:/var/log/log.ctdb";
+
+/* Initial administrative state of this node (--start-as-*). */
+enum class StartState { Normal, Disabled, Stopped, DisabledAndStopped };
+const char* toString(StartState s);
+
+struct DaemonOptions {
+  std::string nodes_file;
+  std::optional<std::string> public_addresses_file;  // none = no public IPs
+  std::string socket_path;
+  std::string event_script_dir;
+  std::string ip_event_script_dir;
+  std::string state_dir;
+  std::optional<std::string> reclock;          // path or "!helper args"
+  std::optional<IpAddress> listen_address;     // none = find a local one
+  std::optional<std::string> tunables_file;
+  bool is_interactive = false;
+  std::string logging{kDefaultLogging};
+  std::optional<std::string> pidfile;
+  StartState start_state = StartState::Normal;
+  int debug_level = 3;
+};
+
+/* The environment variables the parser consults, injected for tests. */
+struct OptionEnvironment {
+  std::optional<std::string> ctdb_socket;  // CTDB_SOCKET
+  std::optional<std::string> ctdb_base;    // CTDB_BASE
+  static OptionEnvironment fromProcess();
+};
+
+enum class ParseAction { Run, ShowHelp };
+
+struct ParsedCommandLine {
+  ParseAction action = ParseAction::Run;
+  DaemonOptions options;
+};
+
+/*
+ * Parses args (args[0] is the program name and is skipped). Errors carry a
+ * one-line message naming the offending option, e.g.
+ * "unknown option '--foo'" or "option '--nlist' needs a value".
+ */
+Result<ParsedCommandLine> parseDaemonOptions(std::span<const char* const> args,
+                                             const OptionEnvironment& env);
+
+/* Multi-line usage text listing every option. */
+std::string daemonUsage(std::string_view program);
+
+}  // namespace ctdb::server

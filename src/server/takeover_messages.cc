@@ -1,0 +1,139 @@
+#include "server/takeover_messages.h"
+
+#include <algorithm>
+
+#include "protocol/types.h"
+#include "util/logging.h"
+
+namespace ctdb::server {
+
+using protocol::kSrvidDisableIpCheck;
+using protocol::kSrvidDisableTakeoverRuns;
+using protocol::kSrvidRebalanceNode;
+using protocol::kSrvidTakeoverRun;
+
+TakeoverMessages::TakeoverMessages(EventLoop& loop, NodeState& nodes, MessageRouter& router)
+    : loop_(loop), nodes_(nodes), router_(router) {
+  runner_ = [](const std::vector<uint32_t>&, Done done) { done(true); };
+  tokens_.push_back(router_.registerInternalHandler(
+      kSrvidTakeoverRun, [this](uint64_t, std::span<const uint8_t> d) { onTakeoverRun(d); }));
+  tokens_.push_back(router_.registerInternalHandler(
+      kSrvidDisableTakeoverRuns,
+      [this](uint64_t, std::span<const uint8_t> d) { onDisableRuns(d); }));
+  tokens_.push_back(router_.registerInternalHandler(
+      kSrvidRebalanceNode, [this](uint64_t, std::span<const uint8_t> d) { onRebalance(d); }));
+  tokens_.push_back(router_.registerInternalHandler(
+      kSrvidDisableIpCheck, [this](uint64_t, std::span<const uint8_t> d) { onDisableIpCheck(d); }));
+}
+
+TakeoverMessages::~TakeoverMessages() {
+  for (auto t : tokens_) router_.unregisterInternalHandler(t);
+}
+
+void TakeoverMessages::reply(uint32_t pnn, uint64_t srvid, int32_t value) {
+  if (srvid == 0) return;
+  router_.send(pnn, srvid, protocol::encodeI32(value));
+}
+
+void TakeoverMessages::onTakeoverRun(std::span<const uint8_t> data) {
+  auto msg = protocol::decode<protocol::SrvidMessage>(data);
+  if (!msg) {
+    D_ERR("TAKEOVER_RUN message: %s, ignoring\n", msg.error().message().c_str());
+    return;
+  }
+  if (nodes_.leader() != nodes_.ownPnn()) {
+    D_DEBUG("TAKEOVER_RUN from node %u ignored: node %u is not the leader\n", msg->pnn,
+            nodes_.ownPnn());
+    return;
+  }
+  D_INFO("takeover run requested by node %u (srvid 0x%016llx)\n", msg->pnn,
+         static_cast<unsigned long long>(msg->srvid));
+  queued_.push_back(Waiter{msg->pnn, msg->srvid});
+  has_queued_run_ = true;
+  maybeStartRun();
+}
+
+void TakeoverMessages::requestRun() {
+  has_queued_run_ = true;
+  maybeStartRun();
+}
+
+void TakeoverMessages::maybeStartRun() {
+  if (is_running_ || !has_queued_run_ || areRunsDisabled()) return;
+  has_queued_run_ = false;
+  is_running_ = true;
+  running_ = std::move(queued_);
+  queued_.clear();
+  auto rebalance = std::move(force_rebalance_);
+  force_rebalance_.clear();
+  D_NOTICE("takeover run starting (%zu waiting requests)\n", running_.size());
+  // Start from the loop so that a request's own handler never nests a run.
+  loop_.post([this, alive = std::weak_ptr<bool>(alive_), rebalance]() {
+    if (!alive.lock()) return;
+    auto once = std::make_shared<bool>(false);
+    runner_(rebalance, [this, alive, once](bool ok) {
+      if (!alive.lock() || *once) return;
+      *once = true;
+      finishRun(ok);
+    });
+  });
+}
+
+void TakeoverMessages::finishRun(bool ok) {
+  is_running_ = false;
+  ++completed_runs_;
+  D_NOTICE("takeover run %s\n", ok ? "completed" : "failed");
+  auto waiters = std::move(running_);
+  running_.clear();
+  int32_t value = ok ? static_cast<int32_t>(nodes_.ownPnn()) : -1;
+  for (const auto& w : waiters) reply(w.pnn, w.srvid, value);
+  maybeStartRun();
+}
+
+void TakeoverMessages::onDisableRuns(std::span<const uint8_t> data) {
+  auto msg = protocol::decode<protocol::DisableMessage>(data);
+  if (!msg) {
+    D_ERR("DISABLE_TAKEOVER_RUNS message: %s, ignoring\n", msg.error().message().c_str());
+    return;
+  }
+  if (msg->timeout == 0) {
+    if (disable_timer_) D_NOTICE("takeover runs re-enabled by node %u\n", msg->pnn);
+    disable_timer_.reset();
+  } else {
+    D_NOTICE("takeover runs disabled for %u seconds by node %u\n", msg->timeout, msg->pnn);
+    disable_timer_ = std::make_unique<Timer>(
+        loop_, std::chrono::seconds(msg->timeout),
+        [this, alive = std::weak_ptr<bool>(alive_)]() {
+          if (!alive.lock()) return;
+          D_NOTICE("takeover runs re-enabled (timeout)\n");
+          // Destroying the Timer from its own callback is allowed.
+          disable_timer_.reset();
+          maybeStartRun();
+        });
+  }
+  reply(msg->pnn, msg->srvid, static_cast<int32_t>(nodes_.ownPnn()));
+  if (msg->timeout == 0) maybeStartRun();
+}
+
+void TakeoverMessages::onRebalance(std::span<const uint8_t> data) {
+  auto pnn = protocol::decodeU32(data);
+  if (!pnn) {
+    D_ERR("REBALANCE_NODE message: %s, ignoring\n", pnn.error().message().c_str());
+    return;
+  }
+  if (std::find(force_rebalance_.begin(), force_rebalance_.end(), *pnn) == force_rebalance_.end())
+    force_rebalance_.push_back(*pnn);
+  D_NOTICE("node %u will be rebalanced in the next takeover run\n", *pnn);
+}
+
+void TakeoverMessages::onDisableIpCheck(std::span<const uint8_t> data) {
+  auto secs = protocol::decodeU32(data);
+  if (!secs) {
+    D_ERR("DISABLE_IP_CHECK message: %s, ignoring\n", secs.error().message().c_str());
+    return;
+  }
+  ip_check_disabled_until_ = loop_.now() + std::chrono::seconds(*secs);
+  D_NOTICE("IP check disabled for %u seconds\n", *secs);
+}
+
+}  // namespace ctdb::server
