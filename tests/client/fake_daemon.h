@@ -1,0 +1,98 @@
+/*
+ * FakeDaemon: a tiny stand-in for ctdbd used by the client and tool tests.
+ *
+ * Listens on a unix socket in a fresh temporary directory and serves every
+ * connection from one background thread (poll loop), decoding packets with
+ * the project's protocol module. By default it answers like a healthy
+ * single... three-node cluster seen from node 0 (reference ctdb-protocol.md
+ * 8.1): GET_PNN, REGISTER/DEREGISTER_SRVID (LEADER message right after the
+ * register reply), GET_NODEMAP, GET_RUNSTATE, GETVNNMAP, GET_RECMODE,
+ * GET_IFACES, LIST/GET/SET_TUNABLE, UPTIME, PING, GET_PID, and answers a
+ * TAKEOVER_RUN message with i32 0 to (pnn, srvid); anything else status -1.
+ *
+ * Tests customise behaviour with setControlHook(): the hook runs on the
+ * daemon thread before the default handling and may answer (return true),
+ * e.g. by holding replies back and sending them later in another order.
+ * Everything the daemon received is recorded (packets(), thread-safe).
+ * Configure hooks before start(); stop() (or the destructor) joins.
+ */
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "protocol/packet.h"
+#include "protocol/types.h"
+
+namespace ctdb::testing {
+
+class FakeDaemon {
+ public:
+  struct Session {
+    int fd = -1;
+    std::vector<uint64_t> srvids;
+    /* Sends raw bytes to this client (daemon thread only). */
+    void send(const std::vector<uint8_t>& bytes) const;
+  };
+  using ControlHook = std::function<bool(const protocol::ReqControl&, Session&)>;
+  using MessageHook = std::function<bool(const protocol::ReqMessage&, Session&)>;
+
+  FakeDaemon();
+  ~FakeDaemon();
+
+  void setControlHook(ControlHook h) { control_hook_ = std::move(h); }
+  void setMessageHook(MessageHook h) { message_hook_ = std::move(h); }
+  /* When false the daemon does not push the LEADER message. */
+  void setSendLeader(bool b) { send_leader_ = b; }
+  /* When false TAKEOVER_RUN messages are ignored. */
+  void setAnswerTakeoverRun(bool b) { answer_takeover_ = b; }
+  void setIfaceLinkDown(bool b) { iface_down_ = b; }
+
+  void start();
+  void stop();
+
+  const std::string& socketPath() const { return socket_path_; }
+  const std::string& dir() const { return dir_; }
+
+  /* Every packet received so far (raw bytes, in order). */
+  std::vector<std::vector<uint8_t>> packets() const;
+  /* Number of connections accepted so far. */
+  int connections() const { return connections_.load(); }
+
+  /* Helpers for hooks. */
+  static std::vector<uint8_t> reply(const protocol::ReqControl& req, int32_t status,
+                                    std::vector<uint8_t> data = {});
+  static std::vector<uint8_t> message(uint64_t srvid, std::vector<uint8_t> data);
+
+  /* The defaults used by the standard answers. */
+  static protocol::NodeMap defaultNodemap();
+  static std::vector<std::pair<std::string, uint32_t>> defaultTunables();
+
+ private:
+  void run();
+  void handle(Session& s, std::span<const uint8_t> pkt);
+  void defaultControl(const protocol::ReqControl& c, Session& s);
+
+  std::string dir_;
+  std::string socket_path_;
+  int listen_fd_ = -1;
+  int stop_pipe_[2] = {-1, -1};
+  std::thread thread_;
+  std::atomic<int> connections_{0};
+  mutable std::mutex mu_;
+  std::vector<std::vector<uint8_t>> packets_;
+  ControlHook control_hook_;
+  MessageHook message_hook_;
+  bool send_leader_ = true;
+  bool answer_takeover_ = true;
+  bool iface_down_ = false;
+  std::map<std::string, uint32_t> tunables_;
+};
+
+}  // namespace ctdb::testing
