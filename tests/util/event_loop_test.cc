@@ -77,6 +77,9 @@ TEST(EventLoop, PostFromPostedClosureRunsOnLaterIteration) {
     EXPECT_EQ(1u, order.size()) << "nested post ran synchronously";
   });
   loop->post([&] { order.push_back("b"); });
+  // Keeps loopOnce() from blocking (tevent idles up to 30 s) if the code
+  // under test is broken; immediates run before timers, so it never fires.
+  RepeatingTimer guard(*loop, 500ms, [] {});
   ASSERT_TRUE(loop->loopOnce());
   EXPECT_EQ((std::vector<std::string>{"a", "b"}), order);
   ASSERT_TRUE(loop->loopOnce());
@@ -334,6 +337,7 @@ TEST(Immediate, RunsOnLaterIterationAndCanReschedule) {
   im.schedule(step);
   EXPECT_EQ(0, n);
   EXPECT_TRUE(im.isPending());
+  RepeatingTimer guard(*loop, 500ms, [] {});  // bounds loopOnce() if broken
   ASSERT_TRUE(loop->loopOnce());
   EXPECT_EQ(1, n) << "rescheduled immediate ran in the same iteration";
   EXPECT_TRUE(loop->runUntil([&] { return n == 3; }, 1s));
