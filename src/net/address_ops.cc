@@ -215,15 +215,16 @@ Result<std::optional<LinkInfo>> AddressOps::getLink(const std::string& iface) {
   std::function<void(const nlmsghdr*, size_t)> on_msg = [&](const nlmsghdr* hdr, size_t avail) {
     if (auto p = detail::parseLinkMessage(hdr, avail); p && !p->is_delete) found = p->info;
   };
-  // No ack requested: the answer is exactly one RTM_NEWLINK or one error.
-  nl_complete_msg(sock_.get(), msg.get());
-  nlmsg_hdr(msg.get())->nlmsg_flags &= ~NLM_F_ACK;
-  rc = nl_send(sock_.get(), msg.get());
+  // The answer is one RTM_NEWLINK followed by the ack, or only an error
+  // (which is the ack). Consuming the ack keeps libnl's sequence numbers in
+  // step for the next request.
+  rc = nl_send_auto(sock_.get(), msg.get());
   if (rc >= 0) {
     NlCbPtr cb(nl_cb_alloc(NL_CB_DEFAULT));
     if (!cb) return errnoError(ENOMEM, what + ": cannot allocate callback");
     nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, onValid, &on_msg);
     rc = nl_recvmsgs(sock_.get(), cb.get());
+    if (rc >= 0 && found) rc = nl_wait_for_ack(sock_.get());
   }
   if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND) return std::optional<LinkInfo>{};
   if (rc < 0) return detail::nlError(rc, what);
