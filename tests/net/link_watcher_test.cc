@@ -1,6 +1,8 @@
 // Integration: LinkWatcher notifications in a private network namespace.
 #include "net/link_watcher.h"
 
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -227,6 +229,33 @@ TEST(LinkWatcherKernel, FiveHundredAddressesCachedFromNotifications) {
     auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
     printf("[ timing ] %d notifications processed in %.2f ms; %d cache lookups in %.3f ms; "
            "overflows %zu\n", kCount, ms(t1 - t0), kCount, ms(t2 - t1), w->overflowsSeen());
+  });
+}
+
+TEST(LinkWatcherKernel, OverflowTriggersResyncThatRecoversEveryAddress) {
+  runInNetns([] {
+    auto ops = makeOps();
+    ASSERT_TRUE(ops);
+    Recorder rec;
+    auto w = makeWatcher(rec);
+    ASSERT_TRUE(w);
+    // Shrink the notification queue to the kernel minimum so a burst overflows.
+    int tiny = 1;
+    ASSERT_EQ(setsockopt(w->fd(), SOL_SOCKET, SO_RCVBUFFORCE, &tiny, sizeof tiny), 0);
+    constexpr int kCount = 300;
+    std::vector<IpAddress> addrs;
+    for (int i = 0; i < kCount; ++i) {
+      addrs.push_back(IpAddress::v4((198u << 24) | (18u << 16) | (12u << 8) | static_cast<uint32_t>(i + 1)));
+      ASSERT_TRUE(ops->addAddress(kIface, IpPrefix{addrs.back(), 22}).ok());
+    }
+    ASSERT_TRUE(processUntil(*w, [&] { return rec.resyncs > 0; }));
+    EXPECT_GE(w->overflowsSeen(), 1u);
+    EXPECT_FALSE(w->isResyncNeeded());
+    for (const auto& a : addrs) ASSERT_TRUE(w->findAddress(a).has_value()) << a.toString();
+    // Every address is reported exactly once, whether by notification or by the resync diff.
+    for (const auto& a : addrs) {
+      EXPECT_EQ(rec.countAddr(a.toString().c_str(), AddressChange::Added), 1) << a.toString();
+    }
   });
 }
 
