@@ -33,6 +33,15 @@
  *
  * Lifetime: destroy every handle (and every PendingOp, util/async.h) before
  * the EventLoop that it was created on.
+ *
+ * No nesting: run(), loopOnce() and runUntil() must not be called from inside
+ * a callback of the same loop (tevent aborts the process on a nested
+ * tevent_loop_once). Synchronous helpers (the CLI's sync client, tests) call
+ * runUntil() only from top-level code.
+ *
+ * Clock: Timer/RepeatingTimer delays are relative; tevent keeps deadlines on
+ * gettimeofday(), so a wall-clock step can make a pending timer fire early or
+ * late (same as ctdbd).
  */
 #pragma once
 
