@@ -54,7 +54,7 @@ int run(int argc, char** argv) {
   auto parsed = parseDaemonOptions(std::span<const char* const>(argv, static_cast<size_t>(argc)),
                                    OptionEnvironment::fromProcess());
   if (!parsed) {
-    fprintf(stderr, "ctdbd: %s\n%s", parsed.error().message().c_str(),
+    fprintf(stderr, "ctdbd: %s\n%s", parsed.error().context.c_str(),
             daemonUsage("ctdbd").c_str());
     return 1;
   }

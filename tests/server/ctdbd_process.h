@@ -1,0 +1,119 @@
+/*
+ * Test helper: runs the real ctdbd binary (CTDBD_PATH) in the foreground
+ * with a scratch socket, nodes file and log file, and stops it again.
+ * Every wait is bounded.
+ */
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "raw_client.h"
+
+namespace ctdb::server::testing {
+
+class CtdbdProcess {
+ public:
+  CtdbdProcess(const ScratchDir& dir, std::vector<std::string> args)
+      : args_(std::move(args)), stderr_path_(dir.file("stderr." + std::to_string(++counter()))) {}
+  ~CtdbdProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  /* Standard arguments for a one-node cluster in dir. */
+  static std::vector<std::string> standardArgs(const ScratchDir& dir,
+                                               const std::string& nodes = "198.18.0.1\n") {
+    std::ofstream(dir.file("nodes")) << nodes;
+    return {"-i", "--nlist=" + dir.file("nodes"), "--listen=198.18.0.1",
+            "--socket=" + dir.file("run/ctdbd.socket"), "--logging=file:" + dir.file("log"),
+            "-d", "INFO"};
+  }
+
+  void spawn() {
+    pid_ = fork();
+    if (pid_ == 0) {
+      int fd = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+      }
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(CTDBD_PATH));
+      for (auto& a : args_) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(CTDBD_PATH, argv.data());
+      _exit(127);
+    }
+  }
+
+  /* Spawns and waits until socket_path accepts connections. */
+  bool start(const std::string& socket_path) {
+    spawn();
+    for (int i = 0; i < 500; ++i) {
+      RawClient probe(socket_path);
+      if (probe.valid()) return true;
+      if (hasExited()) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  /* Exit status once the process ended (waits up to timeout), -1 if it did
+   * not end, 128+N if killed by signal N. */
+  int waitExit(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
+    if (exit_status_ >= 0) return exit_status_;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (hasExited()) return exit_status_;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+  }
+
+  int stop(int sig = SIGTERM) {
+    if (pid_ > 0 && exit_status_ < 0) kill(pid_, sig);
+    return waitExit();
+  }
+
+  std::string output() const {
+    std::ifstream in(stderr_path_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  pid_t pid() const { return pid_; }
+
+ private:
+  bool hasExited() {
+    if (exit_status_ >= 0) return true;
+    int status = 0;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r != pid_) return false;
+    exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    pid_ = -1;
+    return true;
+  }
+  static int& counter() {
+    static int c = 0;
+    return c;
+  }
+
+  std::vector<std::string> args_;
+  std::string stderr_path_;
+  pid_t pid_ = -1;
+  int exit_status_ = -1;
+};
+
+}  // namespace ctdb::server::testing
