@@ -69,7 +69,10 @@ struct ReqMessage {
   bool operator==(const ReqMessage&) const = default;
 };
 
-/* Operation 9 (node to node). 4.17 wire: hdr, u32 version, u32 uptime. */
+/* Operation 9 (node to node). 4.17 wire: hdr, u32 version, u32 uptime.
+ * ctdbd fills version with (samba major << 16) | minor (4.17 -> 0x00040011)
+ * and uptime with seconds since ctdbd started. */
+constexpr uint32_t kKeepaliveVersion417 = (4u << 16) | 17u;
 struct ReqKeepalive {
   PacketHeader hdr;
   uint32_t version = 0;
