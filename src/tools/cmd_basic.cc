@@ -124,18 +124,21 @@ int cmdStatus(ToolContext& ctx, const std::vector<std::string>& args) {
       s.flags = NF::kUnknownCliOnly;
     view.nodes.push_back(std::move(s));
   }
-  auto fillPartial = [&]() {
+  auto probe = [&](StatusNode& s) {
+    protocol::NodeAndFlags n;
+    n.pnn = s.pnn;
+    n.flags = s.flags;
+    s.partially_online = partiallyOnline(ctx, n);
+  };
+  /* Each node is probed right before its line is printed, as 4.17 does, so
+   * probe errors on stderr interleave with stdout the same way. */
+  if (ctx.mode.machine && !ctx.mode.json) {
+    out(formatStatusMachineHeader(ctx.mode.sep));
     for (auto& s : view.nodes) {
       if (s.flags & NF::kDeleted) continue;
-      protocol::NodeAndFlags n;
-      n.pnn = s.pnn;
-      n.flags = s.flags;
-      s.partially_online = partiallyOnline(ctx, n);
+      probe(s);
+      out(formatStatusMachineNode(view, s, ctx.mode.sep));
     }
-  };
-  if (ctx.mode.machine && !ctx.mode.json) {
-    fillPartial();
-    out(formatStatusMachine(view, ctx.mode.sep));
     return 0;
   }
   auto vnn = ctx.client->getVnnmap(ctx.cmd_pnn);
@@ -146,8 +149,19 @@ int cmdStatus(ToolContext& ctx, const std::vector<std::string>& args) {
   view.vnnmap = vnn->map;
   view.recmode = *recmode;
   view.leader = waitLeader(ctx);
-  fillPartial();
-  out(ctx.mode.json ? formatStatusJson(view, true) : formatStatus(view));
+  if (ctx.mode.json) {
+    for (auto& s : view.nodes)
+      if (!(s.flags & NF::kDeleted)) probe(s);
+    out(formatStatusJson(view, true));
+    return 0;
+  }
+  out(formatStatusHeader(view));
+  for (auto& s : view.nodes) {
+    if (s.flags & NF::kDeleted) continue;
+    probe(s);
+    out(formatStatusNode(view, s));
+  }
+  out(formatStatusTail(view));
   return 0;
 }
 

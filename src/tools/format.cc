@@ -96,22 +96,24 @@ std::string formatListnodes(const std::vector<ListNode>& nodes, const OutputMode
   return out;
 }
 
-std::string formatStatus(const StatusView& s) {
-  std::string out;
+std::string formatStatusHeader(const StatusView& s) {
   int deleted = 0;
   for (const auto& n : s.nodes)
     if (n.flags & NF::kDeleted) ++deleted;
-  if (deleted == 0)
-    out += printf1("Number of nodes:%d\n", static_cast<int>(s.nodes.size()));
-  else
-    out += printf1("Number of nodes:%d (including %d deleted nodes)\n",
-                   static_cast<int>(s.nodes.size()), deleted);
-  for (const auto& n : s.nodes) {
-    if (n.flags & NF::kDeleted) continue;
-    out += printf1("pnn:%u %-16s %s%s\n", n.pnn, n.address.c_str(),
-                   n.partially_online ? "PARTIALLYONLINE" : flagsToString(n.flags).c_str(),
-                   n.pnn == s.this_pnn ? " (THIS NODE)" : "");
-  }
+  if (deleted == 0) return printf1("Number of nodes:%d\n", static_cast<int>(s.nodes.size()));
+  return printf1("Number of nodes:%d (including %d deleted nodes)\n",
+                 static_cast<int>(s.nodes.size()), deleted);
+}
+
+std::string formatStatusNode(const StatusView& s, const StatusNode& n) {
+  if (n.flags & NF::kDeleted) return {};
+  return printf1("pnn:%u %-16s %s%s\n", n.pnn, n.address.c_str(),
+                 n.partially_online ? "PARTIALLYONLINE" : flagsToString(n.flags).c_str(),
+                 n.pnn == s.this_pnn ? " (THIS NODE)" : "");
+}
+
+std::string formatStatusTail(const StatusView& s) {
+  std::string out;
   if (s.generation == protocol::kInvalidGeneration)
     out += "Generation:INVALID\n";
   else
@@ -126,22 +128,33 @@ std::string formatStatus(const StatusView& s) {
   return out;
 }
 
-std::string formatStatusMachine(const StatusView& s, const std::string& sep) {
+std::string formatStatus(const StatusView& s) {
+  std::string out = formatStatusHeader(s);
+  for (const auto& n : s.nodes) out += formatStatusNode(s, n);
+  return out + formatStatusTail(s);
+}
+
+std::string formatStatusMachineHeader(const std::string& sep) {
   static const char* const kCols[] = {"Node",      "IP",       "Disconnected",    "Unknown",
                                       "Banned",    "Disabled", "Unhealthy",       "Stopped",
                                       "Inactive",  "PartiallyOnline", "ThisNode"};
   std::string out = sep;
   for (const char* c : kCols) out += std::string(c) + sep;
-  out += "\n";
-  for (const auto& n : s.nodes) {
-    if (n.flags & NF::kDeleted) continue;
-    auto bit = [&](uint32_t f) { return std::string((n.flags & f) ? "1" : "0") + sep; };
-    out += sep + std::to_string(n.pnn) + sep + n.address + sep + bit(NF::kDisconnected) +
-           bit(NF::kUnknownCliOnly) + bit(NF::kBanned) + bit(NF::kPermanentlyDisabled) +
-           bit(NF::kUnhealthy) + bit(NF::kStopped) + bit(NF::kInactive) +
-           (n.partially_online ? "1" : "0") + sep + (n.pnn == s.this_pnn ? "Y" : "N") + sep +
-           "\n";
-  }
+  return out + "\n";
+}
+
+std::string formatStatusMachineNode(const StatusView& s, const StatusNode& n, const std::string& sep) {
+  if (n.flags & NF::kDeleted) return {};
+  auto bit = [&](uint32_t f) { return std::string((n.flags & f) ? "1" : "0") + sep; };
+  return sep + std::to_string(n.pnn) + sep + n.address + sep + bit(NF::kDisconnected) +
+         bit(NF::kUnknownCliOnly) + bit(NF::kBanned) + bit(NF::kPermanentlyDisabled) +
+         bit(NF::kUnhealthy) + bit(NF::kStopped) + bit(NF::kInactive) +
+         (n.partially_online ? "1" : "0") + sep + (n.pnn == s.this_pnn ? "Y" : "N") + sep + "\n";
+}
+
+std::string formatStatusMachine(const StatusView& s, const std::string& sep) {
+  std::string out = formatStatusMachineHeader(sep);
+  for (const auto& n : s.nodes) out += formatStatusMachineNode(s, n, sep);
   return out;
 }
 

@@ -56,6 +56,13 @@ struct StatusView {
 std::string formatStatus(const StatusView& s);
 /* -X form: node table only (no vnnmap/recmode/leader). */
 std::string formatStatusMachine(const StatusView& s, const std::string& sep);
+/* The pieces of the two forms above, so the tool can print each node line as
+ * soon as its PARTIALLYONLINE probe is done (4.17's order on the terminal). */
+std::string formatStatusHeader(const StatusView& s);
+std::string formatStatusNode(const StatusView& s, const StatusNode& n);  // "" for deleted
+std::string formatStatusTail(const StatusView& s);
+std::string formatStatusMachineHeader(const std::string& sep);
+std::string formatStatusMachineNode(const StatusView& s, const StatusNode& n, const std::string& sep);
 std::string formatStatusJson(const StatusView& s, bool with_cluster_state);
 
 struct TimevalView {
