@@ -251,5 +251,23 @@ TEST_F(DaemonCoreTest, DisconnectDropsSrvidRegistrations) {
   EXPECT_FALSE(daemon_->srvids().hasListeners(77));
 }
 
+TEST_F(DaemonCoreTest, ManyClientsEachHearABroadcastOnce) {
+  const uint64_t srvid = 0xBE00000000000007ULL;
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 100; ++i) {
+    clients.push_back(connect());
+    ASSERT_EQ(call(*clients.back(), Opcode::RegisterSrvid, {}, srvid)->status, 0);
+  }
+  auto sender = connect();
+  sender->sendMessage(protocol::kBroadcastConnected, srvid, {42});
+  ASSERT_TRUE(loop_->runUntil([&] { return readable(clients.back()->fd()); }, 2000ms));
+  for (auto& c : clients) {
+    auto m = c->readMessage(srvid, 1000ms);
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->data, std::vector<uint8_t>{42});
+    EXPECT_FALSE(c->readPacket(std::chrono::milliseconds(0)).has_value());  // exactly once
+  }
+}
+
 }  // namespace
 }  // namespace ctdb::server
