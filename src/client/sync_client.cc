@@ -84,13 +84,14 @@ Result<protocol::ReplyControl> SyncClient::control(uint32_t destnode, Opcode opc
   req.flags = flags;
   req.srvid = srvid;
   req.timeout = timeout.value_or(timeout_);
+  const std::chrono::milliseconds control_timeout = req.timeout;
   std::optional<Result<protocol::ReplyControl>> result;
   PendingOp op = conn_->control(std::move(req), [&result](Result<protocol::ReplyControl> r) {
     result.emplace(std::move(r));
   });
   /* The control carries its own timer; the extra margin only guards
    * against a loop that never delivers. */
-  auto guard = req.timeout.count() > 0 ? req.timeout + 5s : std::chrono::milliseconds(std::chrono::hours(24));
+  auto guard = control_timeout.count() > 0 ? control_timeout + 5s : std::chrono::milliseconds(std::chrono::hours(24));
   loop_->runUntil([&result]() { return result.has_value(); }, guard);
   if (!result) return errnoError(ETIMEDOUT, "ctdb client: no answer");
   return std::move(*result);
