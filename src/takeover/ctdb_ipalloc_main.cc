@@ -59,14 +59,14 @@ int main(int argc, char** argv) {
   };
   auto setup = parseDriverSetup(argv[first], multi, text, env);
   if (!setup) {
-    std::fprintf(stderr, "ctdb_ipalloc: %s\n", setup.error().message().c_str());
+    std::fprintf(stderr, "ctdb_ipalloc: %s\n", setup.error().context.c_str());
     return 1;
   }
   ctdb::log::setLevel(setup->logLevel);
 
   auto result = allocate(setup->input);
   if (!result) {
-    std::fprintf(stderr, "ctdb_ipalloc: %s\n", result.error().message().c_str());
+    std::fprintf(stderr, "ctdb_ipalloc: %s\n", result.error().context.c_str());
     return 1;
   }
   for (const auto& d : result->diagnostics) {

@@ -18,6 +18,8 @@ Commands:
                                 the oracle's (ORACLE_DIR holds
                                 ctdb_takeover_tests and ..._failback)
   fuzz PROG ORACLE_DIR SEED N   compare PROG with the oracle on N random cases
+  record ORACLE_DIR FILE...      fill in the expected section of hand-written
+                                case files from the oracle
   upstream PROG ORACLE_DIR SAMBA_REPO TAG
                                 compare PROG with the oracle on the inputs of
                                 CTDB's own ctdb/tests/UNIT/takeover cases
@@ -55,14 +57,24 @@ def rand_subnets(rng):
     return subnets
 
 
-def rand_ip(rng, subnet):
+def rand_ip(rng, subnet, seq):
+    """An address in subnet; seq >= 0 asks for the seq-th consecutive one
+    (CTDB's own cases use runs of consecutive addresses, which make LCP2
+    ties common)."""
     kind, base = subnet
     if kind == "v4":
-        return "%d.%d.%d.%d" % (base[0], base[1], base[2], rng.randint(1, 254))
-    low = rng.choice([rng.randint(1, 0xff), rng.randint(1, 0xffff)])
-    if rng.random() < 0.3:
-        return "fd00:%x:%x::%x:%x" % (base[0], base[1], rng.randint(1, 0xffff), low)
-    return "fd00:%x:%x::%x" % (base[0], base[1], low)
+        last = 1 + seq % 254 if seq >= 0 else rng.randint(1, 254)
+        return "%d.%d.%d.%d" % (base[0], base[1], base[2], last)
+    if seq >= 0:
+        return "fd00:%x:%x::%x" % (base[0], base[1], 1 + seq)
+    r = rng.random()
+    if r < 0.4:  # random interface ID: differences in the last two words
+        return "fd00:%x:%x:0:%x:%x:%x:%x" % (base[0], base[1], rng.randint(0, 0xffff),
+                                             rng.randint(0, 0xffff), rng.randint(0, 0xffff),
+                                             rng.randint(0, 0xffff))
+    if r < 0.7:
+        return "fd00:%x:%x::%x:%x" % (base[0], base[1], rng.randint(1, 0xffff), rng.randint(1, 0xffff))
+    return "fd00:%x:%x::%x" % (base[0], base[1], rng.randint(1, 0xffff))
 
 
 def random_case(rng):
@@ -76,13 +88,16 @@ def random_case(rng):
     ips = []
     seen = set()
     tries = 0
+    sequential = rng.random() < 0.4
     while len(ips) < nips and tries < 1000:
         tries += 1
-        ip = rand_ip(rng, rng.choice(subnets))
+        k = rng.randrange(len(subnets))
+        ip = rand_ip(rng, subnets[k], tries // len(subnets) if sequential else -1)
         if ip not in seen:
             seen.add(ip)
             ips.append(ip)
-    rng.shuffle(ips)
+    if not sequential or rng.random() < 0.5:
+        rng.shuffle(ips)
 
     owner_mode = rng.choice(["random", "balanced", "unassigned", "balanced-minus"])
     owners = {}
@@ -234,6 +249,25 @@ def cmd_gen(oracle_dir, outdir, seed, count):
     return 0
 
 
+def cmd_record(oracle_dir, files):
+    for path in files:
+        with open(path) as f:
+            comments = [l for l in f.read().split("\n") if l.startswith("#")]
+        args, env, stdin, _ = read_case(path)
+        rc, out, err = run(oracle_for(oracle_dir, env), args, env, stdin)
+        if rc != 0:
+            print("%s: oracle failed: %s" % (path, err), file=sys.stderr)
+            return 1
+        with open(path, "w") as f:
+            for c in comments:
+                f.write(c + "\n")
+            f.write("args: %s\n" % args)
+            for k in sorted(env):
+                f.write("env: %s=%s\n" % (k, env[k]))
+            f.write("--- stdin\n" + stdin + "--- expected\n" + out)
+    return 0
+
+
 def cmd_fuzz(prog, oracle_dir, seed, count):
     rng = random.Random(seed)
     bad = 0
@@ -298,6 +332,8 @@ def main(argv):
         return cmd_check(argv[2], argv[3])
     if len(argv) == 6 and argv[1] == "gen":
         return cmd_gen(argv[2], argv[3], int(argv[4]), int(argv[5]))
+    if len(argv) >= 4 and argv[1] == "record":
+        return cmd_record(argv[2], argv[3:])
     if len(argv) == 6 and argv[1] == "fuzz":
         return cmd_fuzz(argv[2], argv[3], int(argv[4]), int(argv[5]))
     if len(argv) == 6 and argv[1] == "upstream":

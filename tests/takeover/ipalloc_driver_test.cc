@@ -1,0 +1,211 @@
+// Tests of the driver text interface (ipalloc_driver.h) and the golden
+// cases in tests/takeover/cases/, whose expected outputs were recorded from
+// CTDB 4.17's own driver (see ipalloc_cases.py), run through the library.
+#include <dirent.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "takeover/ipalloc.h"
+#include "takeover/ipalloc_driver.h"
+
+#ifndef CTDB_IPALLOC_CASES_DIR
+#error "CTDB_IPALLOC_CASES_DIR must be defined"
+#endif
+
+namespace ctdb::takeover {
+namespace {
+
+EnvLookup envOf(std::map<std::string, std::string> m) {
+  return [m](const std::string& name) -> std::optional<std::string> {
+    auto it = m.find(name);
+    if (it == m.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+std::string run(const std::string& flags, bool multi, const std::string& in,
+                std::map<std::string, std::string> env = {}) {
+  auto setup = parseDriverSetup(flags, multi, in, envOf(std::move(env)));
+  EXPECT_TRUE(setup.ok()) << setup.error().context;
+  if (!setup) return "";
+  auto r = allocate(setup->input);
+  EXPECT_TRUE(r.ok());
+  return formatAllocation(*r);
+}
+
+std::string errorOf(const std::string& flags, bool multi, const std::string& in,
+                    std::map<std::string, std::string> env = {}) {
+  auto setup = parseDriverSetup(flags, multi, in, envOf(std::move(env)));
+  EXPECT_FALSE(setup.ok());
+  return setup.ok() ? "" : setup.error().context;
+}
+
+TEST(IpAllocDriver, NodeFlagsInCSyntax) {
+  auto s = parseDriverSetup("2,0x20,010,0", false, "", envOf({}));
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s->input.nodes.size(), 4u);
+  EXPECT_EQ(s->input.nodes[0].flags, 2u);
+  EXPECT_EQ(s->input.nodes[1].flags, 0x20u);
+  EXPECT_EQ(s->input.nodes[2].flags, 8u);
+  EXPECT_EQ(s->input.algorithm, Algorithm::Lcp2);
+  EXPECT_EQ(s->logLevel, 10);
+}
+
+TEST(IpAllocDriver, BadNodeFlagsAreErrors) {
+  EXPECT_NE(errorOf("", false, "").find("NODE_FLAGS"), std::string::npos);
+  EXPECT_NE(errorOf("0,,0", false, "").find("NODE_FLAGS"), std::string::npos);
+  EXPECT_NE(errorOf("0,x", false, "").find("'x'"), std::string::npos);
+  EXPECT_NE(errorOf("-1", false, "").find("NODE_FLAGS"), std::string::npos);
+}
+
+TEST(IpAllocDriver, BadAddressNamesTheLine) {
+  EXPECT_EQ(errorOf("0,0", false, "10.0.0.1 0\n10.0.0.300 1\n"),
+            "stdin:2: bad address '10.0.0.300'");
+}
+
+TEST(IpAllocDriver, BadPnnNamesTheLine) {
+  EXPECT_EQ(errorOf("0,0", false, "10.0.0.1 zero\n"), "stdin:1: bad PNN 'zero'");
+}
+
+TEST(IpAllocDriver, AllowedNodeOutOfRangeIsAnError) {
+  EXPECT_NE(errorOf("0,0", false, "10.0.0.1 0 0,2\n").find("stdin:1: allowed node 2"),
+            std::string::npos);
+}
+
+TEST(IpAllocDriver, AllowedListRejectedInMultiMode) {
+  EXPECT_NE(errorOf("0,0", true, "10.0.0.1 0 0,1\n").find("multi"), std::string::npos);
+}
+
+TEST(IpAllocDriver, TooManyFieldsIsAnError) {
+  EXPECT_NE(errorOf("0", false, "10.0.0.1 0 0 junk\n").find("stdin:1: too many fields"),
+            std::string::npos);
+}
+
+TEST(IpAllocDriver, DataAfterEndOfListIsAnError) {
+  EXPECT_NE(errorOf("0", false, "10.0.0.1 0\n\n10.0.0.2 0\n").find("stdin:3"),
+            std::string::npos);
+  EXPECT_NE(errorOf("0", true, "10.0.0.1 0\n\n10.0.0.2 0\n").find("more IP blocks"),
+            std::string::npos);
+}
+
+TEST(IpAllocDriver, BadEnvironmentValuesAreErrors) {
+  EXPECT_NE(errorOf("0", false, "", {{"CTDB_IP_ALGORITHM", "best"}}).find("CTDB_IP_ALGORITHM"),
+            std::string::npos);
+  EXPECT_NE(errorOf("0,0", false, "", {{"CTDB_TEST_RUNSTATE", "5,5,5"}}).find("3 values for 2"),
+            std::string::npos);
+  EXPECT_NE(errorOf("0", false, "", {{"CTDB_SET_NoIPTakeover", "yes"}}).find("NoIPTakeover"),
+            std::string::npos);
+  EXPECT_NE(errorOf("0", false, "", {{"CTDB_TEST_LOGLEVEL", "LOUD"}}).find("LOGLEVEL"),
+            std::string::npos);
+}
+
+TEST(IpAllocDriver, CommentsBlankLinesAndCrlfAreAccepted) {
+  EXPECT_EQ(run("0", false, "# header\n   \n10.0.0.1 0 # mine\r\n"), "10.0.0.1 0\n");
+}
+
+TEST(IpAllocDriver, MissingPnnMeansUnassigned) {
+  EXPECT_EQ(run("0,0", false, "10.0.0.1\n", {{"CTDB_SET_NoIPTakeover", "1"}}), "10.0.0.1 -1\n");
+}
+
+TEST(IpAllocDriver, Ipv4MappedAddressBecomesIpv4) {
+  EXPECT_EQ(run("0", false, "::ffff:10.0.0.7 0\n[fd00::1] 0\n"), "fd00::1 0\n10.0.0.7 0\n");
+}
+
+TEST(IpAllocDriver, EnvironmentReachesTheInput) {
+  auto s = parseDriverSetup("0,2,0", false, "10.0.0.1 0 0,2\n",
+                            envOf({{"CTDB_IP_ALGORITHM", "nondet"},
+                                   {"CTDB_SET_NoIPFailback", "1,0,0"},
+                                   {"CTDB_SET_NoIPTakeover", "0,1,1"},
+                                   {"CTDB_SET_NoIPHostOnAllDisabled", "0,1,0"},
+                                   {"CTDB_TEST_RUNSTATE", "5,4,5"},
+                                   {"CTDB_TEST_FORCE_REBALANCE", "2,9"},
+                                   {"CTDB_TEST_LOGLEVEL", "ERR"}}));
+  ASSERT_TRUE(s.ok()) << s.error().context;
+  const AllocInput& in = s->input;
+  EXPECT_EQ(in.algorithm, Algorithm::NonDeterministic);
+  EXPECT_TRUE(in.noIpFailback);
+  for (const auto& n : in.nodes) EXPECT_FALSE(n.noIpTakeover);  // first value, cluster-wide
+  EXPECT_FALSE(in.nodes[0].noIpHostOnAllDisabled);
+  EXPECT_TRUE(in.nodes[1].noIpHostOnAllDisabled);
+  EXPECT_EQ(in.nodes[1].runstate, 4u);
+  EXPECT_EQ(in.forceRebalance, (std::vector<uint32_t>{2, 9}));
+  EXPECT_EQ(s->logLevel, 0);
+  EXPECT_EQ(in.nodes[0].known.size(), 1u);
+  EXPECT_TRUE(in.nodes[1].known.empty());
+  EXPECT_EQ(in.nodes[2].available.size(), 1u);
+}
+
+TEST(IpAllocDriver, MultiModeBlocksPerNode) {
+  auto s = parseDriverSetup("0,0,0", true, "10.0.0.1 0\n\n\n10.0.0.2 2\n10.0.0.3 -1\n",
+                            envOf({}));
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->input.nodes[0].known.size(), 1u);
+  EXPECT_TRUE(s->input.nodes[1].known.empty());  // the second empty line ends node 1's block
+  EXPECT_EQ(s->input.nodes[2].known.size(), 2u);
+}
+
+/* ---- golden cases ---- */
+
+struct Case {
+  std::string name, args, stdin_text, expected;
+  std::map<std::string, std::string> env;
+};
+
+Case readCase(const std::string& dir, const std::string& name) {
+  Case c;
+  c.name = name;
+  std::ifstream f(dir + "/" + name);
+  std::string line, section;
+  while (std::getline(f, line)) {
+    if (line == "--- stdin") section = "stdin";
+    else if (line == "--- expected") section = "expected";
+    else if (section == "stdin") c.stdin_text += line + "\n";
+    else if (section == "expected") c.expected += line + "\n";
+    else if (line.rfind("args: ", 0) == 0) c.args = line.substr(6);
+    else if (line.rfind("env: ", 0) == 0) {
+      auto kv = line.substr(5);
+      auto eq = kv.find('=');
+      c.env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+  }
+  return c;
+}
+
+std::vector<std::string> caseNames() {
+  std::vector<std::string> names;
+  if (DIR* d = opendir(CTDB_IPALLOC_CASES_DIR)) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n.size() > 5 && n.compare(n.size() - 5, 5, ".case") == 0) names.push_back(n);
+    }
+    closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(IpAllocGolden, EveryRecordedCaseMatches) {
+  auto names = caseNames();
+  size_t oracle = std::count_if(names.begin(), names.end(),
+                                [](const std::string& n) { return n.rfind("oracle-", 0) == 0; });
+  EXPECT_GE(oracle, 40u) << "random oracle cases missing from " << CTDB_IPALLOC_CASES_DIR;
+  EXPECT_GE(names.size() - oracle, 20u) << "rule cases missing";
+  for (const auto& n : names) {
+    SCOPED_TRACE(n);
+    Case c = readCase(CTDB_IPALLOC_CASES_DIR, n);
+    std::istringstream a(c.args);
+    std::string flags, word;
+    a >> flags;
+    bool multi = false;
+    if (a >> word) multi = word == "multi";
+    EXPECT_EQ(run(flags, multi, c.stdin_text, c.env), c.expected);
+  }
+}
+
+}  // namespace
+}  // namespace ctdb::takeover
