@@ -2,12 +2,33 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
 
 namespace ctdb::takeover {
 namespace {
+
+/* Text from the input for an error message: printable, at most 64 bytes. */
+std::string shown(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); i++) {
+    if (i == 64) {
+      out += "...";
+      break;
+    }
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
 
 std::vector<std::string_view> split(std::string_view text, char sep) {
   std::vector<std::string_view> out;
@@ -41,12 +62,12 @@ std::vector<std::string_view> words(std::string_view line) {
 Result<uint32_t> parseU32(std::string_view text, const std::string& what) {
   std::string s(text);
   if (s.empty() || s[0] == '-' || s[0] == '+' || s[0] == ' ')
-    return makeError(what + ": bad number '" + s + "'");
+    return makeError(what + ": bad number '" + shown(s) + "'");
   errno = 0;
   char* end = nullptr;
   unsigned long long v = std::strtoull(s.c_str(), &end, 0);
   if (errno != 0 || end == s.c_str() || *end != '\0' || v > UINT32_MAX)
-    return makeError(what + ": bad number '" + s + "'");
+    return makeError(what + ": bad number '" + shown(s) + "'");
   return static_cast<uint32_t>(v);
 }
 
@@ -57,7 +78,7 @@ Result<int32_t> parsePnn(std::string_view text, const std::string& what) {
   long long v = std::strtoll(s.c_str(), &end, 10);
   if (s.empty() || errno != 0 || end == s.c_str() || *end != '\0' || v < INT32_MIN ||
       v > INT32_MAX)
-    return makeError(what + ": bad PNN '" + s + "'");
+    return makeError(what + ": bad PNN '" + shown(s) + "'");
   return static_cast<int32_t>(v);
 }
 
@@ -137,7 +158,7 @@ Status parseIps(std::string_view text, bool multi, std::vector<NodeInput>& nodes
     if (w.size() > 3) return makeError(where + ": too many fields (want IP [PNN [ALLOWED,...]])");
 
     auto addr = parseAddress(w[0]);
-    if (!addr) return makeError(where + ": bad address '" + std::string(w[0]) + "'");
+    if (!addr) return makeError(where + ": bad address '" + shown(w[0]) + "'");
     int32_t pnn = kNoPnn;
     if (w.size() >= 2) {
       auto p = parsePnn(w[1], where);
@@ -186,14 +207,16 @@ Result<DriverSetup> parseDriverSetup(std::string_view node_flags, bool multi,
 
   if (auto v = env("CTDB_TEST_LOGLEVEL")) {
     auto l = log::levelFromString(*v);
-    if (!l) return makeError("CTDB_TEST_LOGLEVEL: " + l.error().message());
+    if (!l) return makeError("CTDB_TEST_LOGLEVEL: invalid debug level '" + shown(*v) + "'");
     setup.logLevel = *l;
   }
   if (auto v = env("CTDB_IP_ALGORITHM")) {
     if (*v == "lcp2") in.algorithm = Algorithm::Lcp2;
     else if (*v == "nondet") in.algorithm = Algorithm::NonDeterministic;
     else if (*v == "det") in.algorithm = Algorithm::Deterministic;
-    else return makeError("CTDB_IP_ALGORITHM: unknown IP algorithm '" + *v + "' (lcp2, nondet, det)");
+    else
+      return makeError("CTDB_IP_ALGORITHM: unknown IP algorithm '" + shown(*v) +
+                       "' (lcp2, nondet, det)");
   }
   if (auto v = env("CTDB_SET_NoIPTakeover")) {
     auto vals = perNode("CTDB_SET_NoIPTakeover", *v, nn);

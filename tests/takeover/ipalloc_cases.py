@@ -7,6 +7,8 @@ A case file (tests/takeover/cases/*.case) holds one run of the driver:
     # free-text comment lines
     args: NODE_FLAGS [multi]
     env: NAME=VALUE          (zero or more)
+    status: N                (optional: expected exit status, default 0)
+    stderr: TEXT             (optional: text stderr must contain)
     --- stdin
     IP PNN lines as fed to the program
     --- expected
@@ -193,8 +195,9 @@ def write_case(path, args, env, stdin, expected, comment):
         f.write(expected)
 
 
-def read_case(path):
+def read_case(path, extra=None):
     args, env, comment = None, {}, []
+    extra = {} if extra is None else extra
     section, stdin, expected = None, [], []
     with open(path) as f:
         for line in f.read().split("\n")[:-1]:
@@ -210,6 +213,10 @@ def read_case(path):
                 comment.append(line)
             elif line.startswith("args: "):
                 args = line[6:]
+            elif line.startswith("status: "):
+                extra["status"] = int(line[8:])
+            elif line.startswith("stderr: "):
+                extra["stderr"] = line[8:]
             elif line.startswith("env: "):
                 k, _, v = line[5:].partition("=")
                 env[k] = v
@@ -224,9 +231,13 @@ def cmd_check(prog, casedir):
     files = sorted(f for f in os.listdir(casedir) if f.endswith(".case"))
     bad = 0
     for name in files:
-        args, env, stdin, expected = read_case(os.path.join(casedir, name))
+        extra = {}
+        args, env, stdin, expected = read_case(os.path.join(casedir, name), extra)
         rc, out, err = run([prog], args, env, stdin)
-        if rc != 0 or out != expected:
+        want_err = extra.get("stderr")
+        if (rc != extra.get("status", 0) or out != expected
+                or (want_err is not None and want_err not in err)
+                or (rc != 0 and len(err.strip().split("\n")) != 1)):
             bad += 1
             print("FAIL %s (exit %d)\n%s--- got\n%s--- expected\n%s" % (name, rc, err, out, expected))
     print("%d cases, %d failed" % (len(files), bad))
