@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config libtalloc-dev libtevent-dev \
 libnl-3-dev libnl-route-3-dev googletest libgtest-dev iproute2 procps \
-psmisc python3 strace ctdb"
+psmisc python3 strace iputils-ping ctdb"
 
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,240 @@
+# shellcheck shell=bash
+# Test cluster harness: builds N ctdb nodes, each in a network namespace of
+# its own, joined by a bridge in a switch namespace, and runs our ctdbd in
+# each. Source it from a bash test script:
+#
+#   . "$(dirname "$0")/lib/cluster.sh"
+#   cluster_create 3              # namespaces + bridge + node addresses
+#   node_public_addresses 0 "198.19.0.1/16 eth0" "198.19.0.2/16 eth0"
+#   node_start 0                   # ctdbd -i in node 0's namespace
+#   wait_until 10 node_has_addr 0 198.19.0.1
+#   node_ctdb 0 ip all             # our ctdb against node 0
+#   node_stock_ctdb 0 status       # Debian's ctdb 4.17 against node 0
+#
+# Everything (daemons, namespaces, the work directory) is removed by an EXIT
+# trap, also on failure or Ctrl-C. Addresses: node k has 198.18.0.(k+1)/24 on
+# eth0; public IPs should come from 198.19.0.0/16. Extra interfaces:
+# cluster_create N "eth0 eth1" gives every node one veth per listed
+# interface, all on the same bridge (eth1.. carry no node address).
+#
+# Variables after cluster_create: CLUSTER_WORK (work dir), CLUSTER_N,
+# CLUSTER_PREFIX (namespace prefix, unique per test run).
+#
+# Requires root; call cluster_require_root first to skip (exit 77) otherwise.
+
+set -u
+
+CLUSTER_TOP=${CLUSTER_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
+CLUSTER_BIN=${CLUSTER_BIN:-$CLUSTER_TOP/build/bin}
+CLUSTER_N=0
+CLUSTER_WORK=""
+CLUSTER_PREFIX=""
+CLUSTER_IFACES="eth0"
+STOCK_CTDB=${STOCK_CTDB:-/usr/bin/ctdb}
+
+cluster_log() { printf '[%s] %s\n' "$(date +%H:%M:%S.%N | cut -c1-12)" "$*" >&2; }
+cluster_fail() { cluster_log "FAIL: $*"; exit 1; }
+
+cluster_require_root() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "SKIP: needs root for network namespaces"
+        exit 77
+    fi
+    if ! command -v ip >/dev/null; then
+        echo "SKIP: iproute2 (ip) not installed"
+        exit 77
+    fi
+}
+
+ns_name() { echo "${CLUSTER_PREFIX}n$1"; }
+ns_switch() { echo "${CLUSTER_PREFIX}sw"; }
+
+cluster_destroy() {
+    local k pid
+    [ -n "$CLUSTER_PREFIX" ] || return 0
+    for k in $(seq 0 $((CLUSTER_N - 1))); do
+        pid=$(cat "$CLUSTER_WORK/node$k/ctdbd.pid" 2>/dev/null)
+        [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+    done
+    for k in $(seq 0 $((CLUSTER_N - 1))); do
+        # anything else still running in the namespace (scripts, monitors)
+        for pid in $(ip netns pids "$(ns_name "$k")" 2>/dev/null); do
+            kill -KILL "$pid" 2>/dev/null
+        done
+        ip netns del "$(ns_name "$k")" 2>/dev/null
+    done
+    ip netns del "$(ns_switch)" 2>/dev/null
+    if [ -n "$CLUSTER_WORK" ] && [ -d "$CLUSTER_WORK" ]; then
+        if [ -n "${CLUSTER_KEEP:-}" ]; then
+            cluster_log "keeping $CLUSTER_WORK"
+        else
+            rm -rf "$CLUSTER_WORK"
+        fi
+    fi
+    CLUSTER_PREFIX=""
+}
+
+cluster_on_exit() {
+    local rc=$?
+    if [ $rc != 0 ] && [ $rc != 77 ] && [ -n "$CLUSTER_WORK" ]; then
+        local f
+        for f in "$CLUSTER_WORK"/node*/log.ctdbd; do
+            [ -f "$f" ] || continue
+            echo "---- last lines of $f" >&2
+            tail -n 40 "$f" >&2
+        done
+    fi
+    cluster_destroy
+    exit $rc
+}
+
+# cluster_create N [IFACES]
+cluster_create() {
+    local n=$1 k ifc
+    CLUSTER_IFACES=${2:-eth0}
+    CLUSTER_N=$n
+    CLUSTER_PREFIX="ct$$x"
+    CLUSTER_WORK=$(mktemp -d /tmp/ctdb-cluster.XXXXXX)
+    chmod 755 "$CLUSTER_WORK"
+    trap cluster_on_exit EXIT
+    trap 'exit 130' INT TERM
+
+    ip netns add "$(ns_switch)" || cluster_fail "cannot create namespace"
+    ip -n "$(ns_switch)" link set lo up
+    ip -n "$(ns_switch)" link add br0 type bridge
+    ip -n "$(ns_switch)" link set br0 up
+    : > "$CLUSTER_WORK/nodes"
+    for k in $(seq 0 $((n - 1))); do
+        ip netns add "$(ns_name "$k")" || cluster_fail "cannot create namespace"
+        ip -n "$(ns_name "$k")" link set lo up
+        for ifc in $CLUSTER_IFACES; do
+            ip -n "$(ns_switch)" link add "s${k}${ifc}" type veth peer name "$ifc" \
+                netns "$(ns_name "$k")" || cluster_fail "cannot create veth"
+            ip -n "$(ns_switch)" link set "s${k}${ifc}" master br0 up
+            ip -n "$(ns_name "$k")" link set "$ifc" up
+        done
+        ip -n "$(ns_name "$k")" addr add "198.18.0.$((k + 1))/24" dev eth0
+        echo "198.18.0.$((k + 1))" >> "$CLUSTER_WORK/nodes"
+        mkdir -p "$CLUSTER_WORK/node$k/run" "$CLUSTER_WORK/node$k/state" \
+                 "$CLUSTER_WORK/node$k/events.d" "$CLUSTER_WORK/node$k/ip_events.d"
+        chmod 700 "$CLUSTER_WORK/node$k/run"
+        : > "$CLUSTER_WORK/node$k/public_addresses"
+        cp "$CLUSTER_WORK/nodes" "$CLUSTER_WORK/node$k/nodes" 2>/dev/null
+    done
+    for k in $(seq 0 $((n - 1))); do
+        cp "$CLUSTER_WORK/nodes" "$CLUSTER_WORK/node$k/nodes"
+    done
+}
+
+node_dir() { echo "$CLUSTER_WORK/node$1"; }
+node_socket() { echo "$CLUSTER_WORK/node$1/run/ctdbd.socket"; }
+node_exec() { local k=$1; shift; ip netns exec "$(ns_name "$k")" "$@"; }
+
+# node_public_addresses K "IP/BITS IFACES" ...   (replaces the file)
+node_public_addresses() {
+    local k=$1; shift
+    : > "$(node_dir "$k")/public_addresses"
+    local l
+    for l in "$@"; do echo "$l" >> "$(node_dir "$k")/public_addresses"; done
+}
+
+# all_public_addresses "IP/BITS IFACES" ...      (same file on every node)
+all_public_addresses() {
+    local k
+    for k in $(seq 0 $((CLUSTER_N - 1))); do node_public_addresses "$k" "$@"; done
+}
+
+# node_start K [extra ctdbd args]
+node_start() {
+    local k=$1; shift
+    local d; d=$(node_dir "$k")
+    node_exec "$k" env CTDB_BASE="$d" "$CLUSTER_BIN/ctdbd" -i \
+        --nlist="$d/nodes" \
+        --public-addresses="$d/public_addresses" \
+        --socket="$d/run/ctdbd.socket" \
+        --event-script-dir="$d/events.d" \
+        --ip-event-script-dir="$d/ip_events.d" \
+        --dbdir-state="$d/state" \
+        --listen="198.18.0.$((k + 1))" \
+        --logging="file:$d/log.ctdbd" \
+        --pidfile="$d/run/ctdbd.pidfile" \
+        "$@" </dev/null >>"$d/ctdbd.out" 2>&1 &
+    echo $! > "$d/ctdbd.pid"
+    wait_until 20 node_alive "$k" || cluster_fail "ctdbd on node $k did not come up"
+}
+
+node_alive() { [ -S "$(node_socket "$1")" ] && node_ctdb_quiet "$1" pnn; }
+node_pid() { cat "$(node_dir "$1")/ctdbd.pid" 2>/dev/null; }
+
+# node_stop K  -- SIGTERM and wait (bounded) for exit
+node_stop() {
+    local k=$1 pid; pid=$(node_pid "$k")
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null
+    local i
+    for i in $(seq 1 200); do
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; rm -f "$(node_dir "$k")/ctdbd.pid"; return 0; }
+        sleep 0.1
+    done
+    cluster_log "node $k did not exit after SIGTERM; killing"
+    kill -KILL "$pid" 2>/dev/null
+    rm -f "$(node_dir "$k")/ctdbd.pid"
+    return 1
+}
+
+# node_kill K  -- SIGKILL (simulated crash)
+node_kill() {
+    local k=$1 pid; pid=$(node_pid "$k")
+    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    rm -f "$(node_dir "$k")/ctdbd.pid"
+}
+
+node_ctdb() {
+    local k=$1; shift
+    CTDB_SOCKET=$(node_socket "$k") CTDB_BASE=$(node_dir "$k") "$CLUSTER_BIN/ctdb" "$@"
+}
+node_ctdb_quiet() { node_ctdb "$@" >/dev/null 2>&1; }
+node_stock_ctdb() {
+    local k=$1; shift
+    CTDB_SOCKET=$(node_socket "$k") CTDB_BASE=$(node_dir "$k") "$STOCK_CTDB" "$@"
+}
+
+# node_addrs K [IFACE] -- the IPv4 addresses in node K's namespace, one a line
+node_addrs() {
+    local k=$1 ifc=${2:-}
+    if [ -n "$ifc" ]; then
+        node_exec "$k" ip -o -4 addr show dev "$ifc" | awk '{split($4,a,"/"); print a[1]}'
+    else
+        node_exec "$k" ip -o -4 addr show | awk '$2 != "lo" {split($4,a,"/"); print a[1]}'
+    fi
+}
+node_has_addr() { node_addrs "$1" "${3:-}" | grep -qx "$2"; }
+node_lacks_addr() { ! node_has_addr "$@"; }
+
+# hosts_of IP -- the nodes whose kernel holds IP (space separated)
+hosts_of() {
+    local ip=$1 k out=""
+    for k in $(seq 0 $((CLUSTER_N - 1))); do
+        node_has_addr "$k" "$ip" && out="$out $k"
+    done
+    echo "${out# }"
+}
+
+# wait_until SECONDS CMD...  -- polls CMD every 0.1 s, bounded
+wait_until() {
+    local t=$1; shift
+    local end=$(( $(date +%s%N) / 1000000 + t * 1000 ))
+    while :; do
+        "$@" && return 0
+        [ $(( $(date +%s%N) / 1000000 )) -ge $end ] && return 1
+        sleep 0.1
+    done
+}
+
+# check CONDITION-DESCRIPTION CMD...  -- fail the test unless CMD succeeds
+check() {
+    local what=$1; shift
+    "$@" || cluster_fail "$what"
+    cluster_log "ok: $what"
+}
