@@ -113,6 +113,32 @@ Result<protocol::ReplyControl> SyncClient::typedControl(uint32_t destnode, Opcod
   return r;
 }
 
+Status SyncClient::controlMulti(const std::vector<uint32_t>& pnns, Opcode opcode,
+                                std::vector<uint8_t> data) {
+  size_t done = 0;
+  int first_err = 0;
+  std::vector<PendingOp> ops;
+  for (uint32_t pnn : pnns) {
+    ControlRequest req;
+    req.destnode = pnn;
+    req.opcode = opcode;
+    req.data = data;
+    req.timeout = timeout_;
+    ops.push_back(conn_->control(std::move(req), [&done, &first_err](Result<protocol::ReplyControl> r) {
+      ++done;
+      int err = !r ? r.error().code.value() : r->status;
+      if (first_err == 0 && err != 0) first_err = err;
+    }));
+  }
+  auto guard = timeout_.count() > 0 ? timeout_ + 5s : std::chrono::milliseconds(std::chrono::hours(24));
+  loop_->runUntil([&]() { return done == pnns.size(); }, guard);
+  if (done != pnns.size() && first_err == 0) first_err = ETIMEDOUT;
+  if (first_err != 0)
+    return Error{std::error_code(first_err, std::system_category()),
+                 "Control " + opName(opcode) + " failed on some nodes, ret=" + std::to_string(first_err)};
+  return {};
+}
+
 Status SyncClient::sendMessage(uint32_t destnode, uint64_t srvid, std::vector<uint8_t> data) {
   return conn_->sendMessage(destnode, srvid, std::move(data));
 }
@@ -312,10 +338,9 @@ Status SyncClient::disableTakeoverRuns(const std::vector<uint32_t>& pnns, uint32
       if (!m) break;
       auto v = protocol::decodeI32(*m);
       if (!v) continue;
-      if (*v < 0) {
+      if (*v < 0) {  // 4.17 stops waiting at the first negative answer
         failed = true;
-        ++got;
-        continue;
+        break;
       }
       auto it = replied.find(static_cast<uint32_t>(*v));
       if (it != replied.end() && !it->second) {
@@ -323,8 +348,8 @@ Status SyncClient::disableTakeoverRuns(const std::vector<uint32_t>& pnns, uint32
         ++got;
       }
     }
-    if (got < pnns.size()) result = errnoError(ETIME, "Timed out waiting to disable takeover runs");
-    else if (failed) result = errnoError(1, "Failed to disable takeover runs");
+    if (failed) result = errnoError(1, "Failed to disable takeover runs");
+    else if (got < pnns.size()) result = errnoError(ETIME, "Timed out waiting to disable takeover runs");
   }
   if (auto st = unlisten(msg.srvid); !st && result) return st;
   return result;

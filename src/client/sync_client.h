@@ -66,6 +66,12 @@ class SyncClient {
                                            std::vector<uint8_t> data = {}, uint32_t flags = 0,
                                            uint64_t srvid = 0);
   Status sendMessage(uint32_t destnode, uint64_t srvid, std::vector<uint8_t> data);
+  /* The same control to every PNN in pnns, all sent before any answer is
+   * awaited (4.17's ctdb_client_control_multi). Silent; the Error's code is
+   * the first failure seen (transport errno or non-zero status), as 4.17
+   * returns it. An empty list succeeds without traffic. */
+  Status controlMulti(const std::vector<uint32_t>& pnns, protocol::Opcode opcode,
+                      std::vector<uint8_t> data = {});
 
   /* REGISTER_SRVID/DEREGISTER_SRVID plus a local queue of received messages. */
   Status listen(uint64_t srvid);

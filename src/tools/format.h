@@ -91,4 +91,44 @@ struct TunableView {
 std::string formatTunables(const std::vector<TunableView>& vars, const OutputMode& mode, bool as_list);
 std::string formatSetvarJson(const std::string& name, uint32_t value, bool obsolete);
 
+/* ---- public IPs and interfaces (format_ip.cc) ---- */
+
+struct IfaceView {
+  std::string name;
+  uint16_t link_state = 0;  // as on the wire; 0 = down, anything else up
+  uint32_t references = 0;
+  bool linkUp() const { return link_state != 0; }
+};
+
+/* One row of `ctdb ip`: the address text, the hosting PNN (-1 unknown) and,
+ * when fetched, the node's GET_PUBLIC_IP_INFO answer (for -v). */
+struct IpRow {
+  std::string address;
+  int32_t pnn = -1;
+  bool has_info = false;
+  uint32_t active_idx = 0xFFFFFFFF;
+  std::vector<IfaceView> ifaces;
+};
+struct IpView {
+  bool all_nodes = false;   // `ctdb ip all`
+  uint32_t cmd_pnn = 0;     // node asked (without `all`)
+  std::vector<IpRow> rows;  // already sorted (IPv4 before IPv6, by address)
+};
+/* Human/-X text, with or without -v. */
+std::string formatIp(const IpView& v, const OutputMode& mode, bool verbose);
+std::string formatIpJson(const IpView& v);
+
+struct IpinfoView {
+  uint32_t cmd_pnn = 0;
+  std::string address;
+  uint32_t current_node = 0;
+  uint32_t active_idx = 0xFFFFFFFF;
+  std::vector<IfaceView> ifaces;
+};
+std::string formatIpinfo(const IpinfoView& v, const OutputMode& mode);
+
+/* `ctdb ifaces` (human, -X, JSON); empty list prints 4.17's
+ * "No interfaces configured on node N" in text modes. */
+std::string formatIfaces(uint32_t pnn, const std::vector<IfaceView>& ifaces, const OutputMode& mode);
+
 }  // namespace ctdb::tools

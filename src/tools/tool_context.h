@@ -72,6 +72,26 @@ int cmdSetvar(ToolContext&, const std::vector<std::string>&);
 int cmdListvars(ToolContext&, const std::vector<std::string>&);
 int cmdLeader(ToolContext&, const std::vector<std::string>&);
 int cmdIpreallocate(ToolContext&, const std::vector<std::string>&);
+int cmdIp(ToolContext&, const std::vector<std::string>&);
+int cmdIpinfo(ToolContext&, const std::vector<std::string>&);
+int cmdIfaces(ToolContext&, const std::vector<std::string>&);
+int cmdSetifacelink(ToolContext&, const std::vector<std::string>&);
+int cmdAddip(ToolContext&, const std::vector<std::string>&);
+int cmdDelip(ToolContext&, const std::vector<std::string>&);
+int cmdReloadips(ToolContext&, const std::vector<std::string>&);
+int cmdGratarp(ToolContext&, const std::vector<std::string>&);
+int cmdMoveip(ToolContext&, const std::vector<std::string>&);
+int cmdDisable(ToolContext&, const std::vector<std::string>&);
+int cmdEnable(ToolContext&, const std::vector<std::string>&);
+int cmdStop(ToolContext&, const std::vector<std::string>&);
+int cmdContinue(ToolContext&, const std::vector<std::string>&);
+int cmdBan(ToolContext&, const std::vector<std::string>&);
+int cmdUnban(ToolContext&, const std::vector<std::string>&);
+
+/* 4.17's ipreallocate() step (TAKEOVER_RUN request, wait, resend): 0 and the
+ * answering leader's PNN in *leader, or the exit status (a negative answer
+ * is returned silently, a transport error is printed). */
+int runTakeoverRun(ToolContext& ctx, uint32_t* leader);
 
 /* Nodes file helpers shared by listnodes and the connect-failure hint. */
 std::string nodesFilePath();

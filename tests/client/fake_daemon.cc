@@ -29,6 +29,70 @@ FakeDaemon::FakeDaemon() {
   dir_ = ::mkdtemp(tmpl);
   socket_path_ = dir_ + "/ctdbd.socket";
   for (const auto& [n, v] : defaultTunables()) tunables_[n] = v;
+  const uint32_t owners[6] = {2, 0, 1, 2, 0, 1};
+  for (uint32_t node = 0; node < 3; ++node) {
+    protocol::PublicIpList l;
+    for (int i = 5; i >= 0; --i) {  // newest first, as ctdbd lists them
+      protocol::PublicIp ip;
+      ip.pnn = owners[i];
+      ip.addr.ip = *IpAddress::parse("198.19.0." + std::to_string(i + 1));
+      l.ips.push_back(ip);
+    }
+    ips_[node] = l;
+    ifaces_[node] = {protocol::Iface{"eth0", 1, 0}};
+    flags_.push_back(0);
+  }
+}
+
+void FakeDaemon::setIfaceLinkDown(bool b) {
+  std::lock_guard<std::mutex> lk(model_mu_);
+  ifaces_[1][0].link_state = b ? 0 : 1;
+}
+void FakeDaemon::setPublicIps(uint32_t pnn, protocol::PublicIpList l) {
+  std::lock_guard<std::mutex> lk(model_mu_);
+  ips_[pnn] = std::move(l);
+}
+protocol::PublicIpList FakeDaemon::publicIps(uint32_t pnn) const {
+  std::lock_guard<std::mutex> lk(model_mu_);
+  auto it = ips_.find(pnn);
+  return it == ips_.end() ? protocol::PublicIpList{} : it->second;
+}
+void FakeDaemon::setIfaces(uint32_t pnn, std::vector<protocol::Iface> l) {
+  std::lock_guard<std::mutex> lk(model_mu_);
+  ifaces_[pnn] = std::move(l);
+}
+std::vector<protocol::Iface> FakeDaemon::ifaces(uint32_t pnn) const {
+  std::lock_guard<std::mutex> lk(model_mu_);
+  auto it = ifaces_.find(pnn);
+  return it == ifaces_.end() ? std::vector<protocol::Iface>{} : it->second;
+}
+void FakeDaemon::setNodeFlags(uint32_t pnn, uint32_t flags) {
+  std::lock_guard<std::mutex> lk(model_mu_);
+  flags_.at(pnn) = flags;
+}
+uint32_t FakeDaemon::nodeFlags(uint32_t pnn) const {
+  std::lock_guard<std::mutex> lk(model_mu_);
+  return flags_.at(pnn);
+}
+void FakeDaemon::setFlagDelay(int polls) {
+  std::lock_guard<std::mutex> lk(model_mu_);
+  flag_delay_ = polls;
+}
+void FakeDaemon::setReloadStatus(int32_t st) {
+  std::lock_guard<std::mutex> lk(model_mu_);
+  reload_status_ = st;
+}
+void FakeDaemon::setControlStatus(Opcode op, int32_t st) {
+  std::lock_guard<std::mutex> lk(model_mu_);
+  forced_status_[static_cast<uint32_t>(op)] = st;
+}
+void FakeDaemon::setDisableReply(std::optional<int32_t> v) {
+  std::lock_guard<std::mutex> lk(model_mu_);
+  disable_reply_ = v;
+}
+void FakeDaemon::setDisableSilent(bool b) {
+  std::lock_guard<std::mutex> lk(model_mu_);
+  disable_silent_ = b;
 }
 
 FakeDaemon::~FakeDaemon() {
@@ -168,6 +232,13 @@ void FakeDaemon::handle(Session& s, std::span<const uint8_t> pkt) {
     auto m = protocol::decodeReqMessage(pkt);
     if (!m) return;
     if (message_hook_ && message_hook_(*m, s)) return;
+    if (m->srvid == protocol::kSrvidDisableTakeoverRuns) {
+      auto dm = protocol::decode<protocol::DisableMessage>(m->data);
+      std::lock_guard<std::mutex> lk(model_mu_);
+      if (dm && !disable_silent_)
+        s.send(message(dm->srvid, protocol::encodeI32(disable_reply_.value_or(
+                                      static_cast<int32_t>(m->hdr.destnode)))));
+    }
     if (m->srvid == protocol::kSrvidTakeoverRun && answer_takeover_) {
       auto sm = protocol::decode<protocol::SrvidMessage>(m->data);
       if (sm && sm->srvid != 0) s.send(message(sm->srvid, protocol::encodeI32(0)));
@@ -175,8 +246,144 @@ void FakeDaemon::handle(Session& s, std::span<const uint8_t> pkt) {
   }
 }
 
+void FakeDaemon::applyPendingFlags(bool poll) {
+  if (pending_flags_.empty()) return;
+  if (poll && flag_countdown_ > 0) {
+    --flag_countdown_;
+    return;
+  }
+  if (!poll && flag_countdown_ > 0) return;
+  for (const auto& p : pending_flags_) flags_.at(p.pnn) = p.flags;
+  pending_flags_.clear();
+}
+
+void FakeDaemon::modelControl(const protocol::ReqControl& c, Session& s, bool* handled) {
+  std::lock_guard<std::mutex> lk(model_mu_);
+  *handled = true;
+  const uint32_t dest = c.hdr.destnode;
+  if (auto it = forced_status_.find(c.opcode); it != forced_status_.end()) {
+    s.send(reply(c, it->second));
+    return;
+  }
+  auto changeFlags = [&](uint32_t pnn, uint32_t set, uint32_t clear) {
+    if (pnn >= flags_.size()) {
+      s.send(reply(c, -1));
+      return;
+    }
+    uint32_t f = (flags_[pnn] | set) & ~clear;
+    pending_flags_.push_back({pnn, f});
+    flag_countdown_ = flag_delay_;
+    applyPendingFlags(false);
+    s.send(reply(c, 0));
+  };
+  auto findIp = [&](uint32_t node, const IpAddress& a) -> protocol::PublicIp* {
+    for (auto& ip : ips_[node].ips)
+      if (ip.addr.ip == a) return &ip;
+    return nullptr;
+  };
+  namespace NF = protocol::NodeFlags;
+  switch (static_cast<Opcode>(c.opcode)) {
+    case Opcode::GetNodemap: {
+      applyPendingFlags(true);
+      auto nm = defaultNodemap();
+      for (size_t i = 0; i < nm.nodes.size() && i < flags_.size(); ++i) nm.nodes[i].flags = flags_[i];
+      s.send(reply(c, 0, protocol::encode(nm)));
+      return;
+    }
+    case Opcode::GetIfaces: {
+      protocol::IfaceList l;
+      l.ifaces = ifaces_[dest];
+      for (auto& i : l.ifaces) {
+        i.references = 0;
+        for (const auto& ip : ips_[dest].ips)
+          if (ip.pnn == dest && i.name == "eth0") ++i.references;
+      }
+      s.send(reply(c, 0, protocol::encode(l)));
+      return;
+    }
+    case Opcode::GetPublicIps:
+      if (!ips_.count(dest)) break;
+      s.send(reply(c, 0, protocol::encode(ips_[dest])));
+      return;
+    case Opcode::GetPublicIpInfo: {
+      auto a = protocol::decode<protocol::SockAddr>(c.data);
+      protocol::PublicIp* ip = a ? findIp(dest, a->ip) : nullptr;
+      if (ip == nullptr) break;
+      protocol::PublicIpInfo info;
+      info.ip = *ip;
+      info.active_idx = ip->pnn == dest ? 0 : 0xFFFFFFFF;
+      for (auto i : ifaces_[dest]) {
+        i.references = 0;
+        for (const auto& p : ips_[dest].ips)
+          if (p.pnn == dest) ++i.references;
+        info.ifaces.ifaces.push_back(i);
+      }
+      s.send(reply(c, 0, protocol::encode(info)));
+      return;
+    }
+    case Opcode::SetIfaceLinkState: {
+      auto i = protocol::decode<protocol::Iface>(c.data);
+      if (!i) break;
+      for (auto& f : ifaces_[dest])
+        if (f.name == i->name) {
+          f.link_state = i->link_state;
+          s.send(reply(c, 0));
+          return;
+        }
+      break;
+    }
+    case Opcode::AddPublicIp: {
+      auto ai = protocol::decode<protocol::AddrInfo>(c.data);
+      if (!ai || findIp(dest, ai->addr.ip)) break;
+      protocol::PublicIp ip;
+      ip.pnn = protocol::kUnknownPnn;
+      ip.addr = ai->addr;
+      ips_[dest].ips.insert(ips_[dest].ips.begin(), ip);
+      s.send(reply(c, 0));
+      return;
+    }
+    case Opcode::DelPublicIp: {
+      auto ai = protocol::decode<protocol::AddrInfo>(c.data);
+      protocol::PublicIp* ip = ai ? findIp(dest, ai->addr.ip) : nullptr;
+      if (ip == nullptr) break;
+      if (ip->pnn != dest)
+        std::erase_if(ips_[dest].ips, [&](const protocol::PublicIp& p) { return p.addr.ip == ai->addr.ip; });
+      s.send(reply(c, 0));
+      return;
+    }
+    case Opcode::ReloadPublicIps: s.send(reply(c, reload_status_)); return;
+    case Opcode::DisableNode: changeFlags(dest, NF::kPermanentlyDisabled, 0); return;
+    case Opcode::EnableNode: changeFlags(dest, 0, NF::kPermanentlyDisabled); return;
+    case Opcode::StopNode: changeFlags(dest, NF::kStopped, 0); return;
+    case Opcode::ContinueNode: changeFlags(dest, 0, NF::kStopped); return;
+    case Opcode::SetBanState: {
+      auto b = protocol::decode<protocol::BanState>(c.data);
+      if (!b) break;
+      if (b->time != 0) changeFlags(b->pnn, NF::kBanned, 0);
+      else changeFlags(b->pnn, 0, NF::kBanned);
+      return;
+    }
+    case Opcode::ReleaseIp: s.send(reply(c, 0)); return;
+    case Opcode::TakeoverIp: {
+      auto p = protocol::decode<protocol::PublicIp>(c.data);
+      if (!p) break;
+      for (auto& [node, l] : ips_)
+        for (auto& ip : l.ips)
+          if (ip.addr.ip == p->addr.ip) ip.pnn = p->pnn;
+      s.send(reply(c, 0));
+      return;
+    }
+    case Opcode::SendGratuitousArp: s.send(reply(c, 0)); return;
+    default: *handled = false; return;
+  }
+  s.send(reply(c, -1));
+}
+
 void FakeDaemon::defaultControl(const protocol::ReqControl& c, Session& s) {
   if (c.flags & protocol::kCtrlFlagNoReply) return;
+  bool handled = false;
+  modelControl(c, s, &handled);
+  if (handled) return;
   switch (static_cast<Opcode>(c.opcode)) {
     case Opcode::GetPnn: s.send(reply(c, 0)); return;
     case Opcode::RegisterSrvid:
@@ -186,18 +393,11 @@ void FakeDaemon::defaultControl(const protocol::ReqControl& c, Session& s) {
         s.send(message(protocol::kSrvidLeader, protocol::encodeU32(0)));
       return;
     case Opcode::DeregisterSrvid: s.send(reply(c, 0)); return;
-    case Opcode::GetNodemap: s.send(reply(c, 0, protocol::encode(defaultNodemap()))); return;
     case Opcode::GetRunstate: s.send(reply(c, 0, protocol::encodeU32(5))); return;
     case Opcode::GetVnnmap:
       s.send(reply(c, 0, protocol::encode(protocol::VnnMap{1910388866, {0, 1, 2}})));
       return;
     case Opcode::GetRecmode: s.send(reply(c, 0)); return;
-    case Opcode::GetIfaces: {
-      protocol::IfaceList l;
-      l.ifaces.push_back({"eth0", static_cast<uint16_t>(iface_down_ && c.hdr.destnode == 1 ? 0 : 1), 2});
-      s.send(reply(c, 0, protocol::encode(l)));
-      return;
-    }
     case Opcode::ListTunables: {
       protocol::VarList v;
       for (const auto& [n, val] : defaultTunables()) v.names.push_back(n);
