@@ -18,6 +18,7 @@
 #include "server/control_socket.h"
 #include "server/daemon.h"
 #include "server/daemon_options.h"
+#include "server/ip_service.h"
 #include "util/event_loop.h"
 #include "util/logging.h"
 
@@ -122,6 +123,13 @@ int run(int argc, char** argv) {
     ev.stop();
   });
   Daemon* d = daemon->get();
+  // Public IPs: controls, start-up/shutdown steps, takeover runner.
+  auto ip_service = IpService::create(ev, *d);
+  if (!ip_service) {
+    D_ERR("ctdbd: public IPs: %s, exiting\n", ip_service.error().message().c_str());
+    daemon->reset();
+    return 1;
+  }
   auto on_signal = [d](int signum) {
     D_NOTICE("ctdbd: received signal %d\n", signum);
     d->shutdown(std::string("signal ") + std::to_string(signum), 0);
@@ -132,6 +140,7 @@ int run(int argc, char** argv) {
   D_NOTICE("CTDB starting on node %u (pid %d)\n", *pnn, static_cast<int>(getpid()));
   d->start();
   ev.run();
+  ip_service->reset();
   daemon->reset();
   return exit_code;
 }

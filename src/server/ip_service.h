@@ -1,0 +1,75 @@
+/*
+ * IpService: plugs the public-IP core into a Daemon. Owns the IpCore, the
+ * IpActions (NetlinkIpActions unless one is injected), the net::LinkWatcher
+ * (its fd watched by an FdEvent on the daemon's loop) and the client
+ * Connection the local takeover run speaks through.
+ *
+ * What it installs into the Daemon (create() must run before start()):
+ *   - the IP controls (registerIpControls);
+ *   - a STARTUP step: delete every public address of the table found on a
+ *     local interface (stale leftovers) before RUNNING, so no IP is hosted
+ *     before start-up completed;
+ *   - a RUNNING hook: request a takeover run (the node's first);
+ *   - the takeover runner (TakeoverMessages::setRunner): a
+ *     takeover::startTakeoverRun over a Connection to the daemon's own
+ *     socket, i.e. through the same ControlDispatcher as any client;
+ *   - a shutdown step: release every held public IP before exit.
+ * Kernel notifications: RTM_NEWLINK of a public interface updates its
+ * link state (usable = admin up + carrier) like SET_IFACE_LINK_STATE; an
+ * address we hold vanishing asks for a takeover run.
+ *
+ * Destroy the IpService before the Daemon (it holds references into it).
+ * Single-threaded (the daemon's loop).
+ */
+#pragma once
+
+#include <memory>
+
+#include "client/connection.h"
+#include "ctdb/result.h"
+#include "net/address_ops.h"
+#include "net/link_watcher.h"
+#include "server/daemon.h"
+#include "server/ip_actions.h"
+#include "server/ip_core.h"
+#include "util/async.h"
+#include "util/event_loop.h"
+
+namespace ctdb::server {
+
+class IpService {
+ public:
+  /* actions == nullptr: NetlinkIpActions. Loads --public-addresses (errors
+   * name FILE:LINE; a listed interface that does not exist is an error). */
+  static Result<std::unique_ptr<IpService>> create(EventLoop& loop, Daemon& daemon,
+                                                   std::unique_ptr<IpActions> actions = nullptr);
+  ~IpService();
+  IpService(const IpService&) = delete;
+  IpService& operator=(const IpService&) = delete;
+
+  IpCore& core() { return *core_; }
+  uint64_t runsCompleted() const { return runs_ok_; }
+  uint64_t runsFailed() const { return runs_failed_; }
+
+ private:
+  IpService(EventLoop& loop, Daemon& daemon) : loop_(loop), daemon_(daemon) {}
+  Status init(std::unique_ptr<IpActions> actions);
+  void runTakeover(const std::vector<uint32_t>& force_rebalance,
+                   std::function<void(bool)> done);
+
+  EventLoop& loop_;
+  Daemon& daemon_;
+  std::unique_ptr<net::AddressOps> ops_;
+  std::unique_ptr<net::LinkWatcher> watcher_;
+  std::unique_ptr<FdEvent> watcher_fde_;
+  std::unique_ptr<RepeatingTimer> resync_timer_;
+  std::unique_ptr<IpActions> actions_;
+  std::unique_ptr<IpCore> core_;
+  std::unique_ptr<client::Connection> conn_;
+  PendingOp run_;
+  uint64_t runs_ok_ = 0;
+  uint64_t runs_failed_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace ctdb::server

@@ -1,0 +1,261 @@
+#include "takeover/takeover_run.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "protocol/types.h"
+#include "util/logging.h"
+
+namespace ctdb::takeover {
+
+namespace {
+
+using client::ControlRequest;
+using protocol::Opcode;
+
+struct Sent {
+  ControlRequest req;
+  std::string what;  // for error messages: "RELEASE_IP 198.18.1.1 to node 0"
+};
+
+class Run : public std::enable_shared_from_this<Run> {
+ public:
+  Run(EventLoop& loop, client::Connection& conn, TakeoverRunOptions opts,
+      Completer<TakeoverRunReport> c)
+      : loop_(loop), conn_(conn), opts_(std::move(opts)), completer_(std::move(c)) {}
+
+  void start() {
+    ControlRequest req;
+    req.opcode = Opcode::GetNodemap;
+    req.timeout = opts_.timeout;
+    batch({Sent{req, "GET_NODEMAP"}}, [self = shared_from_this()](auto replies) {
+      self->onNodemap(std::move(replies));
+    });
+  }
+
+  void cancel() {
+    cancelled_ = true;
+    ops_.clear();
+  }
+
+ private:
+  using Replies = std::vector<Result<protocol::ReplyControl>>;
+
+  /* Sends every request, calls next(replies) once all answered. */
+  void batch(std::vector<Sent> reqs, std::function<void(Replies)> next) {
+    if (cancelled_) return;
+    auto replies = std::make_shared<Replies>();
+    auto left = std::make_shared<size_t>(reqs.size());
+    replies->reserve(reqs.size());
+    for (size_t i = 0; i < reqs.size(); i++) replies->emplace_back(makeError("no reply"));
+    if (reqs.empty()) {
+      loop_.post([self = shared_from_this(), next, replies]() {
+        if (!self->cancelled_) next(std::move(*replies));
+      });
+      return;
+    }
+    for (size_t i = 0; i < reqs.size(); i++) {
+      ops_.push_back(conn_.control(
+          reqs[i].req, [self = shared_from_this(), i, replies, left, next](
+                           Result<protocol::ReplyControl> r) {
+            (*replies)[i] = std::move(r);
+            if (--*left == 0 && !self->cancelled_) {
+              self->ops_.clear();
+              next(std::move(*replies));
+            }
+          }));
+    }
+  }
+
+  /* First failure among replies, naming the control. */
+  std::optional<Error> firstFailure(const std::vector<Sent>& sent, const Replies& r) {
+    size_t failures = 0;
+    std::optional<Error> first;
+    for (size_t i = 0; i < r.size(); i++) {
+      std::optional<Error> e;
+      if (!r[i]) {
+        e = errnoError(r[i].error().errnoValue(), sent[i].what + ": " + r[i].error().message());
+      } else if (r[i]->status != 0) {
+        std::string msg = sent[i].what + " failed, status " + std::to_string(r[i]->status);
+        if (r[i]->errmsg) msg += " (" + *r[i]->errmsg + ")";
+        e = makeError(msg);
+      }
+      if (e) {
+        D_ERR("takeover run: %s\n", e->message().c_str());
+        failures++;
+        if (!first) first = e;
+      }
+    }
+    return first;
+  }
+
+  void fail(Error e) { completer_.complete(std::move(e)); }
+
+  void onNodemap(Replies r) {
+    std::vector<Sent> sent{Sent{{}, "GET_NODEMAP"}};
+    if (auto e = firstFailure(sent, r)) return fail(*e);
+    auto map = protocol::decode<protocol::NodeMap>(r[0]->data);
+    if (!map) return fail(makeError("GET_NODEMAP reply: " + map.error().message()));
+    map_ = std::move(*map);
+    input_.algorithm = opts_.algorithm;
+    input_.noIpFailback = opts_.no_ip_failback;
+    input_.forceRebalance = opts_.force_rebalance;
+    input_.nodes.resize(map_.nodes.size());
+    std::vector<Sent> reqs;
+    for (const auto& n : map_.nodes) {
+      input_.nodes[n.pnn].flags = n.flags;
+      input_.nodes[n.pnn].noIpTakeover = opts_.no_ip_takeover;
+      if (n.flags & protocol::NodeFlags::kDisconnected) continue;
+      connected_.push_back(n.pnn);
+      ControlRequest req;
+      req.destnode = n.pnn;
+      req.opcode = Opcode::GetPublicIps;
+      req.timeout = opts_.timeout;
+      reqs.push_back(Sent{req, "GET_PUBLIC_IPS to node " + std::to_string(n.pnn)});
+    }
+    auto sent_copy = reqs;
+    batch(std::move(reqs), [self = shared_from_this(), sent_copy](Replies r) {
+      self->onKnown(sent_copy, std::move(r));
+    });
+  }
+
+  void onKnown(const std::vector<Sent>& sent, Replies r) {
+    if (auto e = firstFailure(sent, r)) return fail(*e);
+    std::vector<Sent> reqs;
+    for (size_t i = 0; i < r.size(); i++) {
+      const uint32_t pnn = sent[i].req.destnode;
+      auto list = protocol::decode<protocol::PublicIpList>(r[i]->data);
+      if (!list) return fail(makeError(sent[i].what + " reply: " + list.error().message()));
+      for (const auto& ip : list->ips) {
+        input_.nodes[pnn].known.push_back(
+            KnownIp{ip.addr.ip, ip.pnn == protocol::kUnknownPnn ? kNoPnn
+                                                                : static_cast<int32_t>(ip.pnn)});
+      }
+      report_.known_ips += list->ips.size();
+      if (list->ips.empty() || (map_.nodes[pnn].flags & protocol::NodeFlags::kInactive)) continue;
+      ControlRequest req;
+      req.destnode = pnn;
+      req.opcode = Opcode::GetPublicIps;
+      req.flags = protocol::kPublicIpFlagsOnlyAvailable;
+      req.timeout = opts_.timeout;
+      reqs.push_back(Sent{req, "GET_PUBLIC_IPS(available) to node " + std::to_string(pnn)});
+    }
+    auto sent_copy = reqs;
+    batch(std::move(reqs), [self = shared_from_this(), sent_copy](Replies r) {
+      self->onAvailable(sent_copy, std::move(r));
+    });
+  }
+
+  void onAvailable(const std::vector<Sent>& sent, Replies r) {
+    if (auto e = firstFailure(sent, r)) return fail(*e);
+    for (size_t i = 0; i < r.size(); i++) {
+      auto list = protocol::decode<protocol::PublicIpList>(r[i]->data);
+      if (!list) return fail(makeError(sent[i].what + " reply: " + list.error().message()));
+      for (const auto& ip : list->ips) input_.nodes[sent[i].req.destnode].available.push_back(ip.addr.ip);
+    }
+    if (!canHostIps(input_)) {
+      D_NOTICE("takeover run: No nodes available to host public IPs yet\n");
+      return ipreallocated();
+    }
+    auto alloc = allocate(input_);
+    if (!alloc) return fail(alloc.error());
+    for (const auto& d : alloc->diagnostics) D_INFO("takeover run: %s\n", d.text.c_str());
+    alloc_ = std::move(alloc->ips);
+    releases();
+  }
+
+  static protocol::PublicIp publicIp(const IpAssignment& a) {
+    protocol::PublicIp p;
+    p.pnn = a.pnn == kNoPnn ? protocol::kUnknownPnn : static_cast<uint32_t>(a.pnn);
+    p.addr.ip = a.addr;
+    return p;
+  }
+
+  void releases() {
+    std::vector<Sent> reqs;
+    for (const auto& a : alloc_) {
+      for (uint32_t pnn : connected_) {
+        if (pnn >= a.knownOn.size() || !a.knownOn[pnn]) continue;
+        if (a.pnn != kNoPnn && static_cast<uint32_t>(a.pnn) == pnn) continue;
+        ControlRequest req;
+        req.destnode = pnn;
+        req.opcode = Opcode::ReleaseIp;
+        req.data = protocol::encode(publicIp(a));
+        req.timeout = opts_.timeout;
+        reqs.push_back(Sent{req, "RELEASE_IP " + a.addr.toString() + " to node " + std::to_string(pnn)});
+      }
+    }
+    report_.releases_sent = reqs.size();
+    auto sent_copy = reqs;
+    batch(std::move(reqs), [self = shared_from_this(), sent_copy](Replies r) {
+      if (auto e = self->firstFailure(sent_copy, r)) return self->fail(*e);
+      self->takeovers();
+    });
+  }
+
+  void takeovers() {
+    std::vector<Sent> reqs;
+    for (const auto& a : alloc_) {
+      if (a.pnn == kNoPnn) continue;
+      ControlRequest req;
+      req.destnode = static_cast<uint32_t>(a.pnn);
+      req.opcode = Opcode::TakeoverIp;
+      req.data = protocol::encode(publicIp(a));
+      req.timeout = opts_.timeout;
+      reqs.push_back(Sent{req, "TAKEOVER_IP " + a.addr.toString() + " to node " + std::to_string(a.pnn)});
+    }
+    report_.takeovers_sent = reqs.size();
+    auto sent_copy = reqs;
+    batch(std::move(reqs), [self = shared_from_this(), sent_copy](Replies r) {
+      if (auto e = self->firstFailure(sent_copy, r)) return self->fail(*e);
+      self->ipreallocated();
+    });
+  }
+
+  void ipreallocated() {
+    std::vector<Sent> reqs;
+    for (uint32_t pnn : connected_) {
+      ControlRequest req;
+      req.destnode = pnn;
+      req.opcode = Opcode::Ipreallocated;
+      req.timeout = opts_.timeout;
+      reqs.push_back(Sent{req, "IPREALLOCATED to node " + std::to_string(pnn)});
+    }
+    report_.ipreallocated_sent = reqs.size();
+    auto sent_copy = reqs;
+    batch(std::move(reqs), [self = shared_from_this(), sent_copy](Replies r) {
+      if (auto e = self->firstFailure(sent_copy, r)) return self->fail(*e);
+      self->completer_.complete(self->report_);
+    });
+  }
+
+  EventLoop& loop_;
+  client::Connection& conn_;
+  TakeoverRunOptions opts_;
+  Completer<TakeoverRunReport> completer_;
+  protocol::NodeMap map_;
+  AllocInput input_;
+  std::vector<uint32_t> connected_;
+  std::vector<IpAssignment> alloc_;
+  TakeoverRunReport report_;
+  std::vector<PendingOp> ops_;
+  bool cancelled_ = false;
+};
+
+}  // namespace
+
+PendingOp startTakeoverRun(EventLoop& loop, client::Connection& conn, TakeoverRunOptions options,
+                           std::function<void(Result<TakeoverRunReport>)> done) {
+  auto [op, c] = makeAsync<TakeoverRunReport>(loop, std::move(done));
+  auto run = std::make_shared<Run>(loop, conn, std::move(options), c);
+  // The run keeps itself alive through its outstanding controls; cancelling
+  // the op drops them, which releases it.
+  c.onCancel([weak = std::weak_ptr<Run>(run)]() {
+    if (auto r = weak.lock()) r->cancel();
+  });
+  run->start();
+  return std::move(op);
+}
+
+}  // namespace ctdb::takeover

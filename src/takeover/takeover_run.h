@@ -1,0 +1,64 @@
+/*
+ * TakeoverRun: one takeover run, built like CTDB 4.17's ctdb_takeover_helper
+ * (reference ctdb-protocol.md §7.20, ctdb-ip-subsystem.md §5.6): a CLIENT of
+ * ctdbd that speaks only controls over a client::Connection, so it runs
+ * unchanged against our daemon's own socket on the daemon's loop (one-node)
+ * or, later, with the leader's node transport forwarding controls to peers.
+ *
+ * Steps (each waits for all its controls, sent in parallel):
+ *   1. GET_NODEMAP (local): connected = not DISCONNECTED, active = not
+ *      INACTIVE.
+ *   2. GET_PUBLIC_IPS to every connected node (known), then with
+ *      ONLY_AVAILABLE to every active node that knows >= 1 IP (available).
+ *   3. allocation: takeover::allocate() (ipalloc.h) — the one piece a
+ *      cluster version changes only through its inputs. If no node can host
+ *      anything, skip to 6.
+ *   4. RELEASE_IP {new owner or -1} to every connected node that knows the IP
+ *      and is not its new owner.
+ *   5. TAKEOVER_IP {owner} to the owner of every IP with one.
+ *   6. IPREALLOCATED to every connected node.
+ * Any failed control (status != 0 or transport error) makes the run fail
+ * after its phase (the phase's other controls still complete); the error
+ * names the control, the node and the IP. Every control has the same
+ * timeout, options.timeout (CTDB: 3 x TakeoverTimeout for phases 4-6).
+ *
+ * Completion is delivered through util/async.h (a later loop iteration).
+ * Destroying the returned PendingOp abandons the run (outstanding controls
+ * are cancelled; replies are then dropped by the Connection). The
+ * Connection must outlive the run.
+ */
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "client/connection.h"
+#include "ctdb/result.h"
+#include "takeover/ipalloc.h"
+#include "util/async.h"
+#include "util/event_loop.h"
+
+namespace ctdb::takeover {
+
+struct TakeoverRunOptions {
+  Algorithm algorithm = Algorithm::Lcp2;
+  bool no_ip_failback = false;
+  bool no_ip_takeover = false;
+  std::vector<uint32_t> force_rebalance;
+  std::chrono::milliseconds timeout{27000};
+};
+
+/* What the run did, for logs and tests. */
+struct TakeoverRunReport {
+  size_t known_ips = 0;
+  size_t releases_sent = 0;
+  size_t takeovers_sent = 0;
+  size_t ipreallocated_sent = 0;
+};
+
+PendingOp startTakeoverRun(EventLoop& loop, client::Connection& conn, TakeoverRunOptions options,
+                           std::function<void(Result<TakeoverRunReport>)> done);
+
+}  // namespace ctdb::takeover
