@@ -253,7 +253,7 @@ mon_stop() {
 }
 # kernel address adds/deletes of public IPs in [t0, t1] (epoch seconds)
 mon_count() { # t0 t1 -> "adds dels"
-    cat "$RDIR"/addrmon.node*.log 2>/dev/null | awk -v t0="$1" -v t1="$2" '
+    awk -v t0="$1" -v t1="$2" '
     function ts2s(ts,   y, m, d, H, M, S, era, yoe, doy, doe) {
         y = substr(ts, 1, 4) + 0; m = substr(ts, 6, 2) + 0; d = substr(ts, 9, 2) + 0
         H = substr(ts, 12, 2) + 0; M = substr(ts, 15, 2) + 0; S = substr(ts, 18) + 0
@@ -264,15 +264,20 @@ mon_count() { # t0 t1 -> "adds dels"
         return (era * 146097 + doe - 719468) * 86400 + H * 3600 + M * 60 + S
     }
     {
-        t = ts2s(substr($1, 2, length($1) - 2))
-        if (t < t0 || t > t1) next
         for (i = 2; i < NF; i++) if ($i == "inet") break
         if (i >= NF) next
         split($(i + 1), a, "/")
         if (a[1] !~ /^198\.1[89]\./ || a[1] ~ /^198\.18\.0\./) next
-        if ($2 == "Deleted") dels++; else adds++
+        # a secondary promoted to primary is reported as a new address:
+        # count an add only when the address was not there (per node)
+        k = FILENAME SUBSEP a[1]
+        if ($2 == "Deleted") { ev = "del"; delete have[k] }
+        else { if (k in have) next; ev = "add"; have[k] = 1 }
+        t = ts2s(substr($1, 2, length($1) - 2))
+        if (t < t0 || t > t1) next
+        if (ev == "add") adds++; else dels++
     }
-    END { print adds + 0, dels + 0 }'
+    END { print adds + 0, dels + 0 }' "$RDIR"/addrmon.node*.log 2>/dev/null
 }
 
 # peak RSS (VmHWM, kB) of a process, or na
