@@ -111,7 +111,7 @@ void IpCore::takeoverIp(uint32_t pnn, const IpAddress& addr, Done done) {
   answer(std::move(done), {});
 }
 
-void IpCore::startTakeIp(PublicIpEntry& ip, const std::string& iface, Done done) {
+void IpCore::startTakeIp(PublicIpEntry& ip, std::string iface, Done done) {
   table_.assign(ip, iface);
   ip.state = IpState::Taking;
   const IpAddress addr = ip.addr();
@@ -134,8 +134,8 @@ void IpCore::startTakeIp(PublicIpEntry& ip, const std::string& iface, Done done)
   });
 }
 
-void IpCore::startUpdateIp(PublicIpEntry& ip, const std::string& old_iface,
-                           const std::string& new_iface, Done done) {
+void IpCore::startUpdateIp(PublicIpEntry& ip, std::string old_iface, std::string new_iface,
+                           Done done) {
   std::optional<std::string> restore = ip.iface;
   if (!restore && old_iface != kNoIface) restore = old_iface;
   table_.assign(ip, new_iface);

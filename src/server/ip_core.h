@@ -124,9 +124,9 @@ class IpCore {
   };
 
   void answer(Done done, Status st);
-  void startTakeIp(PublicIpEntry& ip, const std::string& iface, Done done);
-  void startUpdateIp(PublicIpEntry& ip, const std::string& old_iface, const std::string& new_iface,
-                     Done done);
+  void startTakeIp(PublicIpEntry& ip, std::string iface, Done done);
+  /* By value: callers pass references into the entry, which assign() changes. */
+  void startUpdateIp(PublicIpEntry& ip, std::string old_iface, std::string new_iface, Done done);
   void startRelease(PublicIpEntry& ip, uint32_t new_pnn, Done done);
   void postRelease(const IpAddress& addr, uint32_t new_pnn);
   void announce(const std::string& iface, const IpAddress& addr);
