@@ -20,8 +20,10 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 
 #include "util/event_loop.h"
 
@@ -35,6 +37,8 @@ class ChildReaper {
   ChildReaper& operator=(const ChildReaper&) = delete;
 
   void watch(pid_t pid, std::function<void(int wait_status)> on_exit);
+  /* If `pid` is still watched after `grace`, SIGKILL its process group. */
+  void killGroupLater(pid_t pid, std::chrono::milliseconds grace);
   /* Stops watching without reaping (the caller reaps). */
   void forget(pid_t pid) { pids_.erase(pid); }
   bool isWatched(pid_t pid) const { return pids_.count(pid) != 0; }
@@ -43,7 +47,12 @@ class ChildReaper {
   void reap();
 
  private:
-  std::map<pid_t, std::function<void(int)>> pids_;
+  struct Entry {
+    std::function<void(int)> on_exit;
+    std::unique_ptr<Timer> escalate;
+  };
+  EventLoop& loop_;
+  std::map<pid_t, Entry> pids_;
   SignalEvent sigchld_;
 };
 

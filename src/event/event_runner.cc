@@ -108,8 +108,14 @@ PendingOp EventRunner::run(EventRequest req, Done done) {
     return std::move(op);
   }
   if (req.event == Event::Monitor) {
-    bool others = !queue_.empty() || std::any_of(helpers_.begin(), helpers_.end(),
-                                                 [this](auto& kv) { return kv.first != monitor_; });
+    // "Running" means a job has not reported its end; a helper that has
+    // reported everything and is only exiting does not count.
+    bool others = !queue_.empty() ||
+                  std::any_of(helpers_.begin(), helpers_.end(), [this](auto& kv) {
+                    const auto& done = kv.second->is_done;
+                    return kv.first != monitor_ &&
+                           std::find(done.begin(), done.end(), false) != done.end();
+                  });
     if (others) {
       D_DEBUG("event runner: monitor skipped, another event is running\n");
       c.complete(errnoError(ECANCELED, "monitor skipped: another event is running"));

@@ -109,8 +109,13 @@ void HelperProcess::kill() {
   fde_.reset();
   fd_.reset();
   if (*reaped_) return;  // pid may be reused: do not signal it
+  // The helper may have started a script whose START record we have not
+  // read yet, so it gets SIGTERM: it SIGKILLs its current script's group and
+  // exits. A group we already know is killed here too; a helper that does
+  // not exit within a second has its own group SIGKILLed by the reaper.
+  ::kill(pid_, SIGTERM);
   if (script_pgid_ > 0) ::kill(-script_pgid_, SIGKILL);
-  ::kill(-pid_, SIGKILL);
+  reaper_.killGroupLater(pid_, std::chrono::seconds(1));
   D_INFO("event helper: killed pid %d (script group %d)\n", pid_, script_pgid_);
   script_pgid_ = 0;
 }

@@ -18,9 +18,11 @@
  * record order. A callback may destroy the HelperProcess (then no further
  * callback runs).
  *
- * kill() / the destructor: SIGKILL to the running script's group (known
- * from its START record, if it has not reported DONE) and to the helper's
- * group. The pid is handed to the ChildReaper, which reaps it.
+ * kill() / the destructor: SIGTERM to the helper (it SIGKILLs the group of
+ * the script it is running and exits - this covers a script whose START
+ * record is still unread), SIGKILL to the script group we know of, and a
+ * ChildReaper escalation that SIGKILLs the helper's group if it has not
+ * exited 1 s later. The ChildReaper reaps the helper.
  */
 #pragma once
 

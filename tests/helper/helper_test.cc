@@ -250,7 +250,8 @@ TEST_F(HelperTest, CancellingKillsHelperAndScriptGroup) {
   bool called = false;
   auto op = runner().run(EventRequest{Event::Startup, {}, std::nullopt},
                          [&](Result<EventResult>) { called = true; });
-  ASSERT_TRUE(loop_->runUntil([&] { return readFile(pidfile).size() > 2; }, 10s));
+  RepeatingTimer wake(*loop_, 10ms, [] {});  // the pid file is not a loop event
+  ASSERT_TRUE(loop_->runUntil([&] { return readFile(pidfile).find('\n') != std::string::npos; }, 10s));
   int gc = 0, sh = 0;
   std::istringstream(readFile(pidfile)) >> gc >> sh;
   op.cancel();
