@@ -138,7 +138,7 @@ phase_begin() { # name
         LOGOFF[$k]=$(wc -l <"$(impl_log "$k")" 2>/dev/null || echo 0)
     done
     rm -f "$RDIR/$PHASE.cli.rc" "$RDIR/$PHASE.cli.txt"
-    CLI_PID=""
+    CLI_PID="" CLI_RC=""
     perf_start "$RDIR/$PHASE.perf"
     PT0=$(now_us)
     PT0_S=$EPOCHREALTIME
