@@ -111,6 +111,16 @@ Status IpService::init(std::unique_ptr<IpActions> actions) {
   daemon_.runstate().onRunstate(Runstate::Running, [this](Runstate) {
     daemon_.takeover().requestRun();
   });
+  // The takeover runs' client connection is made now, so that like CTDB's
+  // recovery daemon it is a client from the start (PING counts it: one CLI
+  // sees "2 clients", as with ctdbd 4.17).
+  if (auto c = client::Connection::connect(loop_, daemon_.options().socket_path); c) {
+    conn_ = std::move(*c);
+    conn_->setPnn(daemon_.nodes().ownPnn());
+  } else {
+    D_WARNING("takeover runs: cannot connect to %s yet: %s\n",
+              daemon_.options().socket_path.c_str(), c.error().message().c_str());
+  }
   daemon_.takeover().setRunner(
       [this](const std::vector<uint32_t>& force, TakeoverMessages::Done done) {
         runTakeover(force, std::move(done));

@@ -14,6 +14,8 @@
  *     takeover::startTakeoverRun over a Connection to the daemon's own
  *     socket, i.e. through the same ControlDispatcher as any client;
  *   - a shutdown step: release every held public IP before exit.
+ * The takeover-run Connection is opened in create() and kept, so it counts
+ * as one client from the start, like CTDB's recovery daemon.
  * Kernel notifications: RTM_NEWLINK of a public interface updates its
  * link state (usable = admin up + carrier) like SET_IFACE_LINK_STATE; an
  * address we hold vanishing asks for a takeover run.
