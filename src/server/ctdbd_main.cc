@@ -19,6 +19,7 @@
 #include "server/daemon.h"
 #include "server/daemon_options.h"
 #include "server/ip_service.h"
+#include "server/transport_tcp.h"
 #include "util/event_loop.h"
 #include "util/logging.h"
 
@@ -98,6 +99,12 @@ int run(int argc, char** argv) {
   }
   auto sock = openControlSocket(opts.socket_path);
   if (!sock) return fail(sock.error().message());
+  // Node transport: listen on our nodes-file address, port 4379.
+  auto node_listener = openNodeListener(*(*nodes)[*pnn].address);
+  if (!node_listener) {
+    unlink(opts.socket_path.c_str());
+    return fail(node_listener.error().message());
+  }
 
   if (!opts.is_interactive) {
     if (auto st = daemonize(); !st) return fail(st.error().message());
@@ -138,8 +145,16 @@ int run(int argc, char** argv) {
   SignalEvent intr(ev, SIGINT, on_signal);
 
   D_NOTICE("CTDB starting on node %u (pid %d)\n", *pnn, static_cast<int>(getpid()));
+  NodeTransport transport(ev, d->nodes(), d->messages(), d->controls(), d->tunables());
+  transport.listen(std::move(*node_listener));
+  d->setTransport(transport);
+  d->setControlForwarder([&transport](uint32_t pnn, ControlRequest req, ReplySink sink) {
+    transport.forwardControl(pnn, std::move(req), std::move(sink));
+  });
+  transport.start();
   d->start();
   ev.run();
+  d->setControlForwarder(nullptr);
   ip_service->reset();
   daemon->reset();
   return exit_code;

@@ -261,6 +261,10 @@ void Daemon::onControl(ClientConnection& client, protocol::ReqControl c) {
   const bool is_local = dest == nodes_->ownPnn() || dest == protocol::kCurrentNode ||
                         dest == protocol::kBroadcastAll || dest == protocol::kBroadcastActive ||
                         dest == protocol::kBroadcastConnected;
+  if (!is_local && forwarder_ && !is_shutting_down_ && dest < nodes_->nodeCount()) {
+    forwarder_(dest, std::move(req), std::move(sink));
+    return;
+  }
   if (!is_local) {
     D_INFO("control %s(%u) for node %u: node not connected, answering -1\n",
            protocol::opcodeName(req.opcode) ? protocol::opcodeName(req.opcode) : "UNKNOWN",

@@ -24,8 +24,8 @@
  * (onRunstate hooks), takeover() (install the takeover-run runner),
  * nodes(), tunables(), setTransport() (node transport).
  *
- * A control whose destnode is another node is answered -1 until a node
- * transport exists (the seam is MessageRouter's Transport).
+ * A control whose destnode is another node goes to the control forwarder
+ * (setControlForwarder: the node transport), or is answered -1 without one.
  *
  * Single-threaded: everything runs on the EventLoop passed to create(),
  * which must outlive the Daemon.
@@ -92,6 +92,9 @@ class Daemon {
   SrvidRegistry& srvids() { return srvids_; }
   size_t clientCount() const { return server_ ? server_->clientCount() : 0; }
   void setTransport(Transport& t) { router_->setTransport(t); }
+  /* Receives local clients' controls whose destnode is another PNN. */
+  using ControlForwarder = std::function<void(uint32_t destnode, ControlRequest, ReplySink)>;
+  void setControlForwarder(ControlForwarder f) { forwarder_ = std::move(f); }
 
  private:
   Daemon(EventLoop& loop, DaemonSetup setup);
@@ -121,6 +124,7 @@ class Daemon {
   bool is_shutting_down_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::unique_ptr<RepeatingTimer> leader_timer_;
+  ControlForwarder forwarder_;
   std::unique_ptr<ControlServer> server_;  // last: clients go first
 };
 
