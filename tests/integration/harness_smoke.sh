@@ -15,7 +15,9 @@ if [ -x "$STOCK_CTDB" ]; then
     check "stock ctdb talks to node 1" test "$(node_stock_ctdb 1 pnn)" = 1
 fi
 prefix=$CLUSTER_PREFIX
-node_stop 1
-check "node 1 stopped by SIGTERM" test -z "$(node_pid 1)"
+pid1=$(node_pid 1)
+check "node 1 runs as a real process" kill -0 "$pid1"
+check "node 1 exits on SIGTERM (not killed)" node_stop 1
+check "node 1's process is gone" sh -c "! kill -0 $pid1 2>/dev/null"
 cluster_destroy
 check "no namespace left behind" sh -c "! ip netns list | grep -q '^$prefix'"

@@ -148,7 +148,9 @@ all_public_addresses() {
 node_start() {
     local k=$1; shift
     local d; d=$(node_dir "$k")
-    node_exec "$k" env CTDB_BASE="$d" "$CLUSTER_BIN/ctdbd" -i \
+    # Run ip(8) directly, not through the node_exec function: a backgrounded
+    # function would be a subshell and $! its pid, not the daemon's.
+    ip netns exec "$(ns_name "$k")" env CTDB_BASE="$d" "$CLUSTER_BIN/ctdbd" -i \
         --nlist="$d/nodes" \
         --public-addresses="$d/public_addresses" \
         --socket="$d/run/ctdbd.socket" \
@@ -164,7 +166,13 @@ node_start() {
 }
 
 node_alive() { [ -S "$(node_socket "$1")" ] && node_ctdb_quiet "$1" pnn; }
-node_pid() { cat "$(node_dir "$1")/ctdbd.pid" 2>/dev/null; }
+# The daemon's pid: ip netns exec and env both exec, so $! of node_start is
+# ctdbd itself; the pidfile confirms it.
+node_pid() {
+    local d; d=$(node_dir "$1")
+    [ -f "$d/ctdbd.pid" ] || return 0
+    if [ -s "$d/run/ctdbd.pidfile" ]; then cat "$d/run/ctdbd.pidfile"; else cat "$d/ctdbd.pid"; fi
+}
 
 # node_stop K  -- SIGTERM and wait (bounded) for exit
 node_stop() {
