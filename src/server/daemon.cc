@@ -71,6 +71,18 @@ Status Daemon::init(UniqueFd listen_fd) {
 
   takeover_ = std::make_unique<TakeoverMessages>(loop_, *nodes_, *router_);
 
+  std::optional<LockSpec> lock;
+  if (options_.reclock) {
+    auto spec = parseLockSpec(*options_.reclock);
+    if (!spec) return spec.error();
+    lock = std::move(*spec);
+  }
+  election_ = std::make_unique<LeaderElection>(loop_, *nodes_, *router_, tunables_,
+                                               std::move(lock), LeaderElection::Options{});
+  election_->setTakeoverRequester([this](const std::string&) { takeover_->requestRun(); });
+  banning_ = std::make_unique<Banning>(loop_, *nodes_, *router_, tunables_, dispatcher_,
+                                       [this]() { return election_->isLeader(); });
+
   ControlServer::Callbacks cb;
   cb.on_packet = [this](ClientConnection& c, std::vector<uint8_t> pkt) {
     onPacket(c, std::move(pkt));
@@ -85,7 +97,6 @@ Status Daemon::init(UniqueFd listen_fd) {
 
 Daemon::~Daemon() {
   *alive_ = false;
-  leader_timer_.reset();
   server_.reset();
 }
 
@@ -98,8 +109,7 @@ void Daemon::addShutdownStep(Step step) { shutdown_steps_.push_back(std::move(st
 void Daemon::start() {
   if (is_started_) return;
   is_started_ = true;
-  leader_timer_ = std::make_unique<RepeatingTimer>(loop_, std::chrono::seconds(1),
-                                                   [this]() { broadcastLeader(); });
+  election_->start();
   loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
     if (alive.lock()) enterState(Runstate::Init);
   });
@@ -153,17 +163,11 @@ void Daemon::enterState(Runstate rs) {
   }
 }
 
-void Daemon::broadcastLeader() {
-  if (is_shutting_down_ || nodes_->leader() != nodes_->ownPnn()) return;
-  router_->send(protocol::kBroadcastConnected, protocol::kSrvidLeader,
-                protocol::encodeU32(nodes_->leader()));
-}
-
 void Daemon::shutdown(const std::string& reason, int exit_code) {
   if (is_shutting_down_) return;
   is_shutting_down_ = true;
   D_NOTICE("ctdbd: shutting down (%s)\n", reason.c_str());
-  leader_timer_.reset();
+  election_->stop();
   (void)runstate_.transition(Runstate::Shutdown);
   runShutdownSteps(0, exit_code);
 }

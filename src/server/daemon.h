@@ -41,10 +41,12 @@
 #include "config/tunables.h"
 #include "ctdb/c_handles.h"
 #include "ctdb/result.h"
+#include "server/banning.h"
 #include "server/control_dispatcher.h"
 #include "server/control_server.h"
 #include "server/controls.h"
 #include "server/daemon_options.h"
+#include "server/leader_election.h"
 #include "server/message_router.h"
 #include "server/node_state.h"
 #include "server/runstate.h"
@@ -89,6 +91,9 @@ class Daemon {
   NodeState& nodes() { return *nodes_; }
   config::Tunables& tunables() { return tunables_; }
   TakeoverMessages& takeover() { return *takeover_; }
+  /* Leader election + cluster lock (doc/cluster.md); banning credits/hooks. */
+  LeaderElection& election() { return *election_; }
+  Banning& banning() { return *banning_; }
   SrvidRegistry& srvids() { return srvids_; }
   size_t clientCount() const { return server_ ? server_->clientCount() : 0; }
   void setTransport(Transport& t) { router_->setTransport(t); }
@@ -103,7 +108,6 @@ class Daemon {
   void onControl(ClientConnection& client, protocol::ReqControl c);
   void enterState(Runstate rs);
   void runShutdownSteps(size_t index, int exit_code);
-  void broadcastLeader();
 
   EventLoop& loop_;
   const DaemonOptions options_;
@@ -117,13 +121,14 @@ class Daemon {
   ControlDispatcher dispatcher_;
   std::unique_ptr<ControlContext> ctx_;
   std::unique_ptr<TakeoverMessages> takeover_;
+  std::unique_ptr<LeaderElection> election_;
+  std::unique_ptr<Banning> banning_;
   std::vector<std::pair<Runstate, Step>> startup_steps_;
   std::vector<Step> shutdown_steps_;
   std::function<void(int)> on_exit_;
   bool is_started_ = false;
   bool is_shutting_down_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  std::unique_ptr<RepeatingTimer> leader_timer_;
   ControlForwarder forwarder_;
   std::unique_ptr<ControlServer> server_;  // last: clients go first
 };
