@@ -145,7 +145,9 @@ perf_stop() { # file -> prints total forks (or na)
     kill -9 "$PERF_PID" 2>/dev/null
     wait "$PERF_PID" 2>/dev/null
     PERF_PID=""
-    awk -F, '$3 ~ /sched_process_fork/ { if ($1 ~ /^[0-9]+$/) s += $1; else bad = 1; n++ }
+    awk -F, '$3 ~ /sched_process_fork/ { n++
+                if ($1 ~ /^[0-9]+$/) s += $1
+                else if ($1 !~ /not counted/) bad = 1 }   # not counted: group never ran
              END { if (n == 0 || bad) print "na"; else print s }' "$1" 2>/dev/null || echo na
 }
 
