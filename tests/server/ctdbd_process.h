@@ -2,6 +2,13 @@
  * Test helper: runs the real ctdbd binary (CTDBD_PATH) in the foreground
  * with a scratch socket, nodes file and log file, and stops it again.
  * Every wait is bounded.
+ *
+ * ctdbd binds its node address (198.18.0.1, port 4379) for the node
+ * transport, so the daemon runs in a private network namespace of its own
+ * (unshare --net, with 198.18.0.1/32 on its loopback); the unix control
+ * socket lives in the file system and is reachable from the test as usual.
+ * That needs root: tests call skipUnlessNetnsUsable() first, which skips
+ * visibly otherwise. unshare and sh exec, so pid() is the daemon's pid.
  */
 #pragma once
 
@@ -41,7 +48,18 @@ class CtdbdProcess {
             "-d", "INFO"};
   }
 
+  /* Empty when the daemon can run in a private network namespace, else
+   * the reason it cannot (for GTEST_SKIP). */
+  static std::string netnsUnavailableReason() {
+    if (geteuid() != 0) return "needs root to run ctdbd in a private network namespace";
+    if (access("/usr/bin/unshare", X_OK) != 0) return "unshare(1) not installed";
+    if (system("/usr/bin/unshare --net true >/dev/null 2>&1") != 0)
+      return "network namespaces not available";
+    return {};
+  }
+
   void spawn() {
+    static const bool kWrapInNetns = netnsUnavailableReason().empty();
     pid_ = fork();
     if (pid_ == 0) {
       int fd = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -50,10 +68,16 @@ class CtdbdProcess {
         dup2(fd, 2);
       }
       std::vector<char*> argv;
+      static const char* kWrap[] = {
+          "/usr/bin/unshare", "--net", "/bin/sh", "-c",
+          "ip link set lo up && ip addr add 198.18.0.1/32 dev lo && exec \"$0\" \"$@\"",
+      };
+      if (kWrapInNetns)
+        for (const char* w : kWrap) argv.push_back(const_cast<char*>(w));
       argv.push_back(const_cast<char*>(CTDBD_PATH));
       for (auto& a : args_) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);
-      execv(CTDBD_PATH, argv.data());
+      execv(argv[0], argv.data());
       _exit(127);
     }
   }

@@ -24,6 +24,10 @@ namespace NF = protocol::NodeFlags;
 
 class CtdbdTest : public ::testing::Test {
  protected:
+  void SetUp() override {
+    auto why = CtdbdProcess::netnsUnavailableReason();
+    if (!why.empty()) GTEST_SKIP() << why;
+  }
   void startDaemon(const std::string& nodes = "198.18.0.1\n",
                    std::vector<std::string> extra = {}) {
     auto args = CtdbdProcess::standardArgs(dir_, nodes);
@@ -320,6 +324,8 @@ TEST(CtdbdStartup, ListenAddressNotInNodesFile) {
 }
 
 TEST(CtdbdStartup, DaemonizesWithoutInteractive) {
+  auto why = CtdbdProcess::netnsUnavailableReason();
+  if (!why.empty()) GTEST_SKIP() << why;
   ScratchDir dir;
   auto args = CtdbdProcess::standardArgs(dir);
   args.erase(args.begin());  // no -i
