@@ -18,6 +18,7 @@
 #include "server/control_socket.h"
 #include "server/daemon.h"
 #include "server/daemon_options.h"
+#include "server/event_service.h"
 #include "server/ip_service.h"
 #include "server/transport_tcp.h"
 #include "util/event_loop.h"
@@ -91,6 +92,16 @@ int run(int argc, char** argv) {
   auto pnn = choosePnn(*nodes, opts.listen_address, local, opts.nodes_file);
   if (!pnn) return fail(pnn.error().message());
 
+  // Event scripts (doc/event-subsystem.md, "Wiring"): resolved before the
+  // fork so that a missing helper reaches the shell.
+  std::optional<EventConfig> event_cfg;
+  if (eventScriptsWanted(opts)) {
+    auto c = resolveEventConfig(opts);
+    if (!c) return fail(c.error().message());
+    event_cfg = std::move(*c);
+    exportScriptEnvironment(opts);
+  }
+
   std::unique_ptr<PidFile> pidfile;
   if (opts.pidfile) {
     auto pf = PidFile::create(*opts.pidfile);
@@ -130,10 +141,28 @@ int run(int argc, char** argv) {
     ev.stop();
   });
   Daemon* d = daemon->get();
+  // Events: init/setup steps, monitor, script status; the IP events go
+  // through ip_events.d unless that directory does not exist.
+  std::unique_ptr<EventService> events;
+  IpServiceOptions ip_opts;
+  if (event_cfg) {
+    auto es = EventService::create(ev, *d, *event_cfg);
+    if (!es) {
+      D_ERR("ctdbd: event scripts: %s, exiting\n", es.error().message().c_str());
+      daemon->reset();
+      return 1;
+    }
+    events = std::move(*es);
+    if (event_cfg->use_ip_scripts) ip_opts.actions = events->makeIpActions();
+    EventService* e = events.get();
+    ip_opts.after_stale_release = [e](Daemon::StepDone done) { e->startupEvent(std::move(done)); };
+    ip_opts.after_release_all = [e](Daemon::StepDone done) { e->shutdownEvent(std::move(done)); };
+  }
   // Public IPs: controls, start-up/shutdown steps, takeover runner.
-  auto ip_service = IpService::create(ev, *d);
+  auto ip_service = IpService::create(ev, *d, std::move(ip_opts));
   if (!ip_service) {
     D_ERR("ctdbd: public IPs: %s, exiting\n", ip_service.error().message().c_str());
+    events.reset();
     daemon->reset();
     return 1;
   }
@@ -156,6 +185,7 @@ int run(int argc, char** argv) {
   ev.run();
   d->setControlForwarder(nullptr);
   ip_service->reset();
+  events.reset();
   daemon->reset();
   return exit_code;
 }

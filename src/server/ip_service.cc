@@ -8,11 +8,87 @@ namespace ctdb::server {
 
 namespace NF = protocol::NodeFlags;
 
+namespace {
+
+/* IpActions decorator: an action the inner implementation reports as done
+ * is checked against the kernel; the kernel decides what is true. */
+class KernelCheckedIpActions final : public IpActions {
+ public:
+  using Where = std::function<std::optional<std::string>(const IpAddress&, bool expect_present)>;
+  KernelCheckedIpActions(std::unique_ptr<IpActions> inner, Where where)
+      : inner_(std::move(inner)), where_(std::make_shared<Where>(std::move(where))) {}
+
+  PendingOp takeIp(const std::string& iface, const IpPrefix& ip, Done done) override {
+    return inner_->takeIp(iface, ip, expectOn("takeip", iface, ip, std::move(done)));
+  }
+  PendingOp updateIp(const std::string& old_iface, const std::string& new_iface,
+                     const IpPrefix& ip, Done done) override {
+    return inner_->updateIp(old_iface, new_iface, ip,
+                            expectOn("updateip", new_iface, ip, std::move(done)));
+  }
+  PendingOp releaseIp(const std::string& iface, const IpPrefix& ip, Done done) override {
+    return inner_->releaseIp(iface, ip, [where = where_, ip, done = std::move(done)](Status st) {
+      if (!st) return done(std::move(st));
+      if (auto on = (*where)(ip.addr, false)) {
+        D_ERR("releaseip %s: the scripts succeeded but the kernel still has it on %s, failing\n",
+              ip.toString().c_str(), on->c_str());
+        return done(errnoError(EEXIST, "releaseip " + ip.toString() +
+                                           ": script succeeded but the address is still on " +
+                                           *on));
+      }
+      done({});
+    });
+  }
+  PendingOp ipreallocated(Done done) override { return inner_->ipreallocated(std::move(done)); }
+
+ private:
+  Done expectOn(const char* what, const std::string& iface, const IpPrefix& ip, Done done) {
+    return [where = where_, what, iface, ip, done = std::move(done)](Status st) {
+      if (!st) return done(std::move(st));
+      auto on = (*where)(ip.addr, true);
+      if (on && *on == iface) return done({});
+      std::string seen = on ? "on " + *on : "on no interface";
+      D_ERR("%s %s on %s: the scripts succeeded but the kernel has it %s, failing\n", what,
+            ip.toString().c_str(), iface.c_str(), seen.c_str());
+      done(errnoError(EADDRNOTAVAIL, std::string(what) + " " + ip.toString() + " on " + iface +
+                                         ": script succeeded but the address is " + seen));
+    };
+  }
+
+  std::unique_ptr<IpActions> inner_;
+  std::shared_ptr<Where> where_;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<IpService>> IpService::create(EventLoop& loop, Daemon& daemon,
-                                                     std::unique_ptr<IpActions> actions) {
+                                                     IpServiceOptions options) {
   std::unique_ptr<IpService> s(new IpService(loop, daemon));
-  if (auto st = s->init(std::move(actions)); !st) return st.error();
+  if (auto st = s->init(std::move(options)); !st) return st.error();
   return s;
+}
+
+std::optional<std::string> IpService::kernelIfaceFresh(const IpAddress& a, bool expect_present) {
+  // Another process (a script) changed the kernel: its notifications are
+  // queued on the watcher's socket by now. Drain them (bounded).
+  for (int i = 0; i < 64; ++i) {
+    size_t before = watcher_->notificationsSeen();
+    (void)watcher_->process();
+    if (watcher_->notificationsSeen() == before) break;
+  }
+  if (watcher_->isResyncNeeded()) (void)watcher_->resync();
+  auto f = watcher_->findAddress(a);
+  if (f.has_value() == expect_present) return f ? std::optional<std::string>(f->iface) : std::nullopt;
+  // Unexpected answer: ask the kernel itself before failing anything.
+  auto dump = ops_->dumpAddresses();
+  if (!dump) {
+    D_WARNING("checking %s in the kernel: %s, using the cached view\n", a.toString().c_str(),
+              dump.error().message().c_str());
+    return f ? std::optional<std::string>(f->iface) : std::nullopt;
+  }
+  for (const auto& ia : *dump)
+    if (ia.prefix.addr == a) return ia.iface;
+  return std::nullopt;
 }
 
 IpService::~IpService() {
@@ -23,7 +99,8 @@ IpService::~IpService() {
   watcher_fde_.reset();
 }
 
-Status IpService::init(std::unique_ptr<IpActions> actions) {
+Status IpService::init(IpServiceOptions options) {
+  auto actions = std::move(options.actions);
   auto ops = net::AddressOps::create();
   if (!ops) return ops.error();
   ops_ = std::move(*ops);
@@ -50,7 +127,11 @@ Status IpService::init(std::unique_ptr<IpActions> actions) {
     if (watcher_->isResyncNeeded()) (void)watcher_->resync();
   });
 
-  if (actions) {
+  if (actions && options.verify_kernel) {
+    actions_ = std::make_unique<KernelCheckedIpActions>(
+        std::move(actions),
+        [this](const IpAddress& a, bool expect) { return kernelIfaceFresh(a, expect); });
+  } else if (actions) {
     actions_ = std::move(actions);
   } else {
     actions_ = std::make_unique<NetlinkIpActions>(
@@ -101,12 +182,22 @@ Status IpService::init(std::unique_ptr<IpActions> actions) {
 
   if (auto st = registerIpControls(daemon_.controls(), *core_); !st) return st;
 
-  daemon_.addStartupStep(Runstate::Startup, [this](Daemon::StepDone done) {
-    core_->releaseStale([done = std::move(done)](Status st) { done(st); });
+  // CTDB 4.5 order: release stale addresses, then the startup event;
+  // release everything, then the shutdown event.
+  daemon_.addStartupStep(Runstate::Startup, [this, after = options.after_stale_release](
+                                                Daemon::StepDone done) {
+    core_->releaseStale([after, done = std::move(done)](Status st) {
+      if (!st || !after) return done(st);
+      after(done);
+    });
   });
-  daemon_.addShutdownStep([this](Daemon::StepDone done) {
+  daemon_.addShutdownStep([this, after = options.after_release_all](Daemon::StepDone done) {
     run_.cancel();
-    core_->releaseAll([done = std::move(done)](Status st) { done(st); });
+    core_->releaseAll([after, done = std::move(done)](Status st) {
+      if (!after) return done(st);
+      // The shutdown event runs even when a release failed (4.5 does too).
+      after([st, done](Status ev) { done(st ? ev : st); });
+    });
   });
   daemon_.runstate().onRunstate(Runstate::Running, [this](Runstate) {
     daemon_.takeover().requestRun();

@@ -16,6 +16,18 @@
  *   - a shutdown step: release every held public IP before exit.
  * The takeover-run Connection is opened in create() and kept, so it counts
  * as one client from the start, like CTDB's recovery daemon.
+ *
+ * With injected actions (the event scripts: ScriptIpActions) the kernel has
+ * the last word (IpServiceOptions::verify_kernel): after a takeip/updateip
+ * that the scripts report as done, the address must be on the requested
+ * interface in the LinkWatcher cache (drained first; on a miss a fresh
+ * netlink dump decides), after a releaseip it must be gone. Otherwise the
+ * action fails ("takeip ... succeeded but the kernel ...", logged), as 4.5
+ * judged releases by the kernel.
+ * The event hooks (IpServiceOptions::after_stale_release /
+ * after_release_all) run CTDB 4.5's startup and shutdown events in 4.5's
+ * order: startup after the stale release in STARTUP, shutdown after
+ * release-all.
  * Kernel notifications: RTM_NEWLINK of a public interface updates its
  * link state (usable = admin up + carrier) like SET_IFACE_LINK_STATE; an
  * address we hold vanishing asks for a takeover run.
@@ -39,12 +51,25 @@
 
 namespace ctdb::server {
 
+struct IpServiceOptions {
+  std::unique_ptr<IpActions> actions;  // nullptr: NetlinkIpActions
+  bool verify_kernel = true;           // check injected actions against the kernel
+  Daemon::Step after_stale_release;    // e.g. the startup event (optional)
+  Daemon::Step after_release_all;      // e.g. the shutdown event (optional)
+};
+
 class IpService {
  public:
-  /* actions == nullptr: NetlinkIpActions. Loads --public-addresses (errors
-   * name FILE:LINE; a listed interface that does not exist is an error). */
+  /* Loads --public-addresses (errors name FILE:LINE; a listed interface that
+   * does not exist is an error). */
   static Result<std::unique_ptr<IpService>> create(EventLoop& loop, Daemon& daemon,
-                                                   std::unique_ptr<IpActions> actions = nullptr);
+                                                   IpServiceOptions options = {});
+  static Result<std::unique_ptr<IpService>> create(EventLoop& loop, Daemon& daemon,
+                                                   std::unique_ptr<IpActions> actions) {
+    IpServiceOptions o;
+    o.actions = std::move(actions);
+    return create(loop, daemon, std::move(o));
+  }
   ~IpService();
   IpService(const IpService&) = delete;
   IpService& operator=(const IpService&) = delete;
@@ -55,7 +80,9 @@ class IpService {
 
  private:
   IpService(EventLoop& loop, Daemon& daemon) : loop_(loop), daemon_(daemon) {}
-  Status init(std::unique_ptr<IpActions> actions);
+  Status init(IpServiceOptions options);
+  /* The kernel's view of `a` now: cache drained, then a dump on a miss. */
+  std::optional<std::string> kernelIfaceFresh(const IpAddress& a, bool expect_present);
   void runTakeover(const std::vector<uint32_t>& force_rebalance,
                    std::function<void(bool)> done);
 

@@ -48,6 +48,10 @@ const Command kCommands[] = {
     {"delip", cmdDelip, false, true, "delete an ip address from a node", "<ip>"},
     {"leader", cmdLeader, false, true, "show the pnn of the leader", nullptr},
     {"reloadips", cmdReloadips, false, false, "reload the public addresses file", "[all|<pnn-list>]"},
+    {"scriptstatus", cmdScriptstatus, false, true, "show event script status",
+     "[all|<event>]"},
+    {"event", cmdEvent, false, true, "show event script status (4.17 style)",
+     "status [legacy] [<event>]"},
 };
 
 const Command* matchCommand(const std::string& name) {

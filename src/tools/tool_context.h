@@ -87,6 +87,8 @@ int cmdStop(ToolContext&, const std::vector<std::string>&);
 int cmdContinue(ToolContext&, const std::vector<std::string>&);
 int cmdBan(ToolContext&, const std::vector<std::string>&);
 int cmdUnban(ToolContext&, const std::vector<std::string>&);
+int cmdScriptstatus(ToolContext&, const std::vector<std::string>&);
+int cmdEvent(ToolContext&, const std::vector<std::string>&);
 
 /* 4.17's ipreallocate() step (TAKEOVER_RUN request, wait, resend): 0 and the
  * answering leader's PNN in *leader, or the exit status (a negative answer

@@ -17,6 +17,13 @@
 # cluster_create N "eth0 eth1" gives every node one veth per listed
 # interface, all on the same bridge (eth1.. carry no node address).
 #
+# Event scripts: every node gets a copy of the repository's stock events.d/
+# (with functions) and ip_events.d/ in $(node_dir K), which is its CTDB_BASE,
+# so public IPs go through ip_events.d/10.interface as in production. Set
+# CLUSTER_STOCK_SCRIPTS=0 before cluster_create for empty script dirs, or
+# remove a node's ip_events.d to run ctdbd's built-in IP actions.
+# node_script K TREE NAME BODY installs an executable test script.
+#
 # Variables after cluster_create: CLUSTER_WORK (work dir), CLUSTER_N,
 # CLUSTER_PREFIX (namespace prefix, unique per test run).
 #
@@ -31,6 +38,7 @@ CLUSTER_WORK=""
 CLUSTER_PREFIX=""
 CLUSTER_IFACES="eth0"
 STOCK_CTDB=${STOCK_CTDB:-/usr/bin/ctdb}
+CLUSTER_STOCK_SCRIPTS=${CLUSTER_STOCK_SCRIPTS:-1}
 
 cluster_log() { printf '[%s] %s\n' "$(date +%H:%M:%S.%N | cut -c1-12)" "$*" >&2; }
 cluster_fail() { cluster_log "FAIL: $*"; exit 1; }
@@ -50,12 +58,21 @@ ns_name() { echo "${CLUSTER_PREFIX}n$1"; }
 ns_switch() { echo "${CLUSTER_PREFIX}sw"; }
 
 cluster_destroy() {
-    local k pid
+    local k pid pids="" i
     [ -n "$CLUSTER_PREFIX" ] || return 0
+    # SIGTERM first (the daemons release their IPs and exit), SIGKILL after
+    # a bounded wait.
     for k in $(seq 0 $((CLUSTER_N - 1))); do
-        pid=$(cat "$CLUSTER_WORK/node$k/ctdbd.pid" 2>/dev/null)
-        [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+        pid=$(node_pid "$k")
+        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && pids="$pids $pid"
     done
+    for i in $(seq 1 30); do
+        local alive=0
+        for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ $alive = 0 ] && break
+        sleep 0.1
+    done
+    for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done
     for k in $(seq 0 $((CLUSTER_N - 1))); do
         # anything else still running in the namespace (scripts, monitors)
         for pid in $(ip netns pids "$(ns_name "$k")" 2>/dev/null); do
@@ -118,6 +135,10 @@ cluster_create() {
         mkdir -p "$CLUSTER_WORK/node$k/run" "$CLUSTER_WORK/node$k/state" \
                  "$CLUSTER_WORK/node$k/events.d" "$CLUSTER_WORK/node$k/ip_events.d"
         chmod 700 "$CLUSTER_WORK/node$k/run"
+        if [ "$CLUSTER_STOCK_SCRIPTS" = 1 ]; then
+            cp -p "$CLUSTER_TOP"/events.d/* "$CLUSTER_WORK/node$k/events.d/"
+            cp -p "$CLUSTER_TOP"/ip_events.d/* "$CLUSTER_WORK/node$k/ip_events.d/"
+        fi
         : > "$CLUSTER_WORK/node$k/public_addresses"
         cp "$CLUSTER_WORK/nodes" "$CLUSTER_WORK/node$k/nodes" 2>/dev/null
     done
@@ -129,6 +150,15 @@ cluster_create() {
 node_dir() { echo "$CLUSTER_WORK/node$1"; }
 node_socket() { echo "$CLUSTER_WORK/node$1/run/ctdbd.socket"; }
 node_exec() { local k=$1; shift; ip netns exec "$(ns_name "$k")" "$@"; }
+
+# node_script K events.d|ip_events.d NAME BODY  -- BODY is the script text
+# after "#!/bin/sh"; the script is made executable.
+node_script() {
+    local k=$1 tree=$2 name=$3 body=$4
+    local f; f="$(node_dir "$k")/$tree/$name"
+    printf '#!/bin/sh\n%s\n' "$body" > "$f"
+    chmod 755 "$f"
+}
 
 # node_public_addresses K "IP/BITS IFACES" ...   (replaces the file)
 node_public_addresses() {
@@ -162,6 +192,7 @@ node_start() {
         --pidfile="$d/run/ctdbd.pidfile" \
         "$@" </dev/null >>"$d/ctdbd.out" 2>&1 &
     echo $! > "$d/ctdbd.pid"
+    disown $! 2>/dev/null   # no "Killed" job notices when a test kills it
     wait_until 20 node_alive "$k" || cluster_fail "ctdbd on node $k did not come up"
 }
 
@@ -181,7 +212,7 @@ node_stop() {
     kill -TERM "$pid" 2>/dev/null
     local i
     for i in $(seq 1 200); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; rm -f "$(node_dir "$k")/ctdbd.pid"; return 0; }
+        kill -0 "$pid" 2>/dev/null || { rm -f "$(node_dir "$k")/ctdbd.pid"; return 0; }
         sleep 0.1
     done
     cluster_log "node $k did not exit after SIGTERM; killing"
@@ -194,7 +225,11 @@ node_stop() {
 node_kill() {
     local k=$1 pid; pid=$(node_pid "$k")
     [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    local i
+    for i in $(seq 1 100); do
+        [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
     rm -f "$(node_dir "$k")/ctdbd.pid"
 }
 

@@ -1,0 +1,4 @@
+# Event subsystem wired into ctdbd (doc/event-subsystem.md "Wiring"): stock
+# scripts on a real kernel, failures, health, crash recovery; 500 IPs.
+ctdb_add_integration_test(integration_event_wiring event_wiring.sh 120)
+ctdb_add_integration_test(integration_event_scale event_scale.sh 120)
