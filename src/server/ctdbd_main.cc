@@ -153,8 +153,12 @@ int run(int argc, char** argv) {
       return 1;
     }
     events = std::move(*es);
-    if (event_cfg->use_ip_scripts) ip_opts.actions = events->makeIpActions();
     EventService* e = events.get();
+    if (event_cfg->use_ip_scripts) {
+      ip_opts.actions = events->makeIpActions();
+    } else {
+      ip_opts.ipreallocated = [e](IpActions::Done done) { return e->ipreallocated(std::move(done)); };
+    }
     ip_opts.after_stale_release = [e](Daemon::StepDone done) { e->startupEvent(std::move(done)); };
     ip_opts.after_release_all = [e](Daemon::StepDone done) { e->shutdownEvent(std::move(done)); };
   }

@@ -228,6 +228,12 @@ std::unique_ptr<IpActions> EventService::makeIpActions() {
   return std::make_unique<TunedScriptIpActions>(*runner_, daemon_.tunables());
 }
 
+PendingOp EventService::ipreallocated(IpActions::Done done) {
+  runner_->setTimeout(
+      std::chrono::seconds(std::max<uint32_t>(daemon_.tunables().eventScriptTimeout(), 1)));
+  return event::ScriptIpActions(*runner_).ipreallocated(std::move(done));
+}
+
 void EventService::startupEvent(Daemon::StepDone done) {
   startup_done_ = std::move(done);
   runStartupAttempt();

@@ -17,7 +17,8 @@
  *     takeover-run request on every health change), stopped at SHUTDOWN;
  *   - the GET_EVENT_SCRIPT_STATUS control (96): EventRunner::lastStatus
  *     encoded by event/script_status.h.
- * makeIpActions() returns the ScriptIpActions for IpService (ip_events.d).
+ * makeIpActions() returns the ScriptIpActions for IpService (ip_events.d);
+ * in built-in mode IpService calls ipreallocated() for the events.d part.
  * EventScriptTimeout is re-read from the tunables before every event.
  *
  * Configuration (resolveEventConfig): the helper is $CTDB_EVENT_HELPER, else
@@ -76,6 +77,8 @@ class EventService {
   EventService& operator=(const EventService&) = delete;
 
   std::unique_ptr<IpActions> makeIpActions();
+  /* The events.d ipreallocated alone (built-in mode). */
+  PendingOp ipreallocated(IpActions::Done done);
   void startupEvent(Daemon::StepDone done);
   void shutdownEvent(Daemon::StepDone done);
 

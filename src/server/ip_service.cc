@@ -59,6 +59,30 @@ class KernelCheckedIpActions final : public IpActions {
   std::shared_ptr<Where> where_;
 };
 
+/* Built-in address work, but ipreallocated handed to someone else (the
+ * events.d scripts). */
+class NetlinkWithEvents final : public IpActions {
+ public:
+  using Ipreallocated = std::function<PendingOp(Done)>;
+  NetlinkWithEvents(std::unique_ptr<IpActions> inner, Ipreallocated ipr)
+      : inner_(std::move(inner)), ipr_(std::move(ipr)) {}
+  PendingOp takeIp(const std::string& iface, const IpPrefix& ip, Done done) override {
+    return inner_->takeIp(iface, ip, std::move(done));
+  }
+  PendingOp releaseIp(const std::string& iface, const IpPrefix& ip, Done done) override {
+    return inner_->releaseIp(iface, ip, std::move(done));
+  }
+  PendingOp updateIp(const std::string& old_iface, const std::string& new_iface,
+                     const IpPrefix& ip, Done done) override {
+    return inner_->updateIp(old_iface, new_iface, ip, std::move(done));
+  }
+  PendingOp ipreallocated(Done done) override { return ipr_(std::move(done)); }
+
+ private:
+  std::unique_ptr<IpActions> inner_;
+  Ipreallocated ipr_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<IpService>> IpService::create(EventLoop& loop, Daemon& daemon,
@@ -142,6 +166,8 @@ Status IpService::init(IpServiceOptions options) {
           return f->iface;
         },
         [this]() { (void)watcher_->process(); });
+    if (options.ipreallocated)
+      actions_ = std::make_unique<NetlinkWithEvents>(std::move(actions_), options.ipreallocated);
   }
 
   IpCoreHooks hooks;

@@ -56,6 +56,9 @@ struct IpServiceOptions {
   bool verify_kernel = true;           // check injected actions against the kernel
   Daemon::Step after_stale_release;    // e.g. the startup event (optional)
   Daemon::Step after_release_all;      // e.g. the shutdown event (optional)
+  /* With the built-in (netlink) actions: who runs ipreallocated (the
+   * events.d scripts); unset = nothing to do. */
+  std::function<PendingOp(IpActions::Done)> ipreallocated;
 };
 
 class IpService {

@@ -2,3 +2,4 @@
 # scripts on a real kernel, failures, health, crash recovery; 500 IPs.
 ctdb_add_integration_test(integration_event_wiring event_wiring.sh 120)
 ctdb_add_integration_test(integration_event_scale event_scale.sh 120)
+ctdb_add_integration_test(integration_event_runstates event_runstates.sh 90)

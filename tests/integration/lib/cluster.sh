@@ -196,6 +196,25 @@ node_start() {
     wait_until 20 node_alive "$k" || cluster_fail "ctdbd on node $k did not come up"
 }
 
+# node_run_fg K SECONDS [extra ctdbd args] -- run node K's ctdbd in the
+# foreground (bounded by SECONDS) and return its exit status; for start-up
+# failures that must end the daemon.
+node_run_fg() {
+    local k=$1 t=$2; shift 2
+    local d; d=$(node_dir "$k")
+    timeout -s KILL "$t" ip netns exec "$(ns_name "$k")" env CTDB_BASE="$d" "$CLUSTER_BIN/ctdbd" -i \
+        --nlist="$d/nodes" \
+        --public-addresses="$d/public_addresses" \
+        --socket="$d/run/ctdbd.socket" \
+        --event-script-dir="$d/events.d" \
+        --ip-event-script-dir="$d/ip_events.d" \
+        --dbdir-state="$d/state" \
+        --listen="198.18.0.$((k + 1))" \
+        --logging="file:$d/log.ctdbd" \
+        --pidfile="$d/run/ctdbd.pidfile" \
+        "$@" </dev/null >>"$d/ctdbd.out" 2>&1
+}
+
 node_alive() { [ -S "$(node_socket "$1")" ] && node_ctdb_quiet "$1" pnn; }
 # The daemon's pid: ip netns exec and env both exec, so $! of node_start is
 # ctdbd itself; the pidfile confirms it.
