@@ -3,3 +3,4 @@
 ctdb_add_integration_test(integration_event_wiring event_wiring.sh 120)
 ctdb_add_integration_test(integration_event_scale event_scale.sh 120)
 ctdb_add_integration_test(integration_event_runstates event_runstates.sh 90)
+ctdb_add_integration_test(integration_event_health_cluster event_health_cluster.sh 90)
