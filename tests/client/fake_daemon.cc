@@ -144,6 +144,15 @@ void FakeDaemon::stop() {
   ::close(listen_fd_);
 }
 
+bool FakeDaemon::waitAllClosed(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (open_connections_.load() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
 std::vector<std::vector<uint8_t>> FakeDaemon::packets() const {
   std::lock_guard<std::mutex> lk(mu_);
   return packets_;
@@ -189,6 +198,7 @@ void FakeDaemon::run() {
         c->s.fd = fd;
         conns.push_back(std::move(c));
         connections_++;
+        open_connections_++;
       }
     }
     for (size_t i = 2; i < pfds.size(); ++i) {
@@ -202,6 +212,7 @@ void FakeDaemon::run() {
       if (n <= 0) {
         ::close(c->s.fd);
         c->s.fd = -1;
+        open_connections_--;
         continue;
       }
       c->framer.append(std::span<const uint8_t>(buf, static_cast<size_t>(n)));

@@ -105,6 +105,11 @@ class FakeDaemon {
   static protocol::NodeMap defaultNodemap();
   static std::vector<std::pair<std::string, uint32_t>> defaultTunables();
 
+ /* Waits (bounded) until every accepted connection has been closed by its
+  * client and read to EOF, so every packet a finished tool sent is in
+  * packets(). False on timeout. */
+  bool waitAllClosed(std::chrono::milliseconds timeout);
+
  private:
   void run();
   void handle(Session& s, std::span<const uint8_t> pkt);
@@ -118,6 +123,7 @@ class FakeDaemon {
   std::atomic<int> connections_{0};
   mutable std::mutex mu_;
   std::vector<std::vector<uint8_t>> packets_;
+  std::atomic<int> open_connections_{0};
   ControlHook control_hook_;
   MessageHook message_hook_;
   bool send_leader_ = true;

@@ -127,6 +127,9 @@ RunResult runAgainstFake(const std::string& tool, const std::vector<std::string>
   close(err_fd);
   unlink(out_tmpl);
   unlink(err_tmpl);
+  /* The tool may exit right after a fire-and-forget message: let the
+   * daemon read its connection to EOF before looking at what it got. */
+  EXPECT_TRUE(d.waitAllClosed(std::chrono::seconds(5))) << tool;
   d.stop();
   for (const auto& p : d.packets()) r.packets.push_back(normalise(p));
   if (check) check(d);
