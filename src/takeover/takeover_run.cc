@@ -1,5 +1,7 @@
 #include "takeover/takeover_run.h"
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,19 +19,48 @@ using protocol::Opcode;
 struct Sent {
   ControlRequest req;
   std::string what;  // for error messages: "RELEASE_IP 198.18.1.1 to node 0"
+  bool counts_against_node = true;  // a failure is the destination node's fault
 };
 
 class Run : public std::enable_shared_from_this<Run> {
+  using Replies = std::vector<Result<protocol::ReplyControl>>;
+
  public:
   Run(EventLoop& loop, client::Connection& conn, TakeoverRunOptions opts,
       Completer<TakeoverRunReport> c)
       : loop_(loop), conn_(conn), opts_(std::move(opts)), completer_(std::move(c)) {}
 
   void start() {
+    if (!opts_.fetch_tunables) return nodemap();
+    ControlRequest req;
+    req.opcode = Opcode::GetAllTunables;
+    req.timeout = opts_.timeout;
+    batch({Sent{req, "GET_ALL_TUNABLES", false}}, [self = shared_from_this()](auto replies) {
+      self->onTunables(std::move(replies));
+    });
+  }
+
+  void onTunables(Replies r) {
+    std::vector<Sent> sent{Sent{{}, "GET_ALL_TUNABLES", false}};
+    if (auto e = firstFailure(sent, r)) return fail(*e);
+    auto t = protocol::decode<protocol::TunableList>(r[0]->data);
+    if (!t) return fail(makeError("GET_ALL_TUNABLES reply: " + t.error().message()));
+    // Slots of CTDB 4.17's struct ctdb_tunable_list.
+    const auto& v = t->values;
+    opts_.timeout = std::chrono::seconds(std::max<uint32_t>(v[9], 1));  // TakeoverTimeout
+    opts_.enable_bans = v[20] != 0;                                     // EnableBans
+    opts_.no_ip_failback = v[23] != 0;                                  // NoIPFailback
+    opts_.disable_ip_failover = v[24] != 0;                             // DisableIPFailover
+    opts_.no_ip_takeover = v[49] != 0;                                  // NoIPTakeover
+    opts_.algorithm = algorithmFromTunable(v[60]);                      // IPAllocAlgorithm
+    nodemap();
+  }
+
+  void nodemap() {
     ControlRequest req;
     req.opcode = Opcode::GetNodemap;
     req.timeout = opts_.timeout;
-    batch({Sent{req, "GET_NODEMAP"}}, [self = shared_from_this()](auto replies) {
+    batch({Sent{req, "GET_NODEMAP", false}}, [self = shared_from_this()](auto replies) {
       self->onNodemap(std::move(replies));
     });
   }
@@ -40,7 +71,6 @@ class Run : public std::enable_shared_from_this<Run> {
   }
 
  private:
-  using Replies = std::vector<Result<protocol::ReplyControl>>;
 
   /* Sends every request, calls next(replies) once all answered. */
   void batch(std::vector<Sent> reqs, std::function<void(Replies)> next) {
@@ -84,16 +114,48 @@ class Run : public std::enable_shared_from_this<Run> {
       if (e) {
         D_ERR("takeover run: %s\n", e->message().c_str());
         failures++;
+        if (sent[i].counts_against_node) node_failures_[sent[i].req.destnode]++;
         if (!first) first = e;
       }
     }
     return first;
   }
 
-  void fail(Error e) { completer_.complete(std::move(e)); }
+  /* The node with the most failed controls (lowest PNN on ties), if any. */
+  std::optional<std::pair<uint32_t, uint32_t>> culprit() const {
+    std::optional<std::pair<uint32_t, uint32_t>> best;
+    for (const auto& [pnn, n] : node_failures_)
+      if (!best || n > best->second) best = std::make_pair(pnn, n);
+    return best;
+  }
+
+  void fail(Error e) {
+    auto c = culprit();
+    if (c) {
+      e = makeError(e.message() + " (culprit node " + std::to_string(c->first) + ", " +
+                    std::to_string(c->second) + " failed controls)");
+      if (opts_.enable_bans) {
+        D_WARNING("takeover run: assigning banning credits to node %u\n", c->first);
+        if (auto st = conn_.sendMessage(protocol::kCurrentNode, protocol::kSrvidBanning,
+                                        protocol::encodeU32(c->first));
+            !st)
+          D_ERR("takeover run: BANNING message for node %u: %s\n", c->first,
+                st.error().message().c_str());
+      }
+    }
+    completer_.complete(std::move(e));
+  }
+
+  /* Timeout for a control of steps 4-6: what is left of the shared
+   * deadline (at least 1 ms, so an expired deadline fails at once). */
+  std::chrono::milliseconds phaseTimeout() const {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - loop_.now());
+    return std::max(left, std::chrono::milliseconds(1));
+  }
+  void startDeadline() { deadline_ = loop_.now() + 3 * opts_.timeout; }
 
   void onNodemap(Replies r) {
-    std::vector<Sent> sent{Sent{{}, "GET_NODEMAP"}};
+    std::vector<Sent> sent{Sent{{}, "GET_NODEMAP", false}};
     if (auto e = firstFailure(sent, r)) return fail(*e);
     auto map = protocol::decode<protocol::NodeMap>(r[0]->data);
     if (!map) return fail(makeError("GET_NODEMAP reply: " + map.error().message()));
@@ -108,11 +170,17 @@ class Run : public std::enable_shared_from_this<Run> {
       input_.nodes[n.pnn].noIpTakeover = opts_.no_ip_takeover;
       if (n.flags & protocol::NodeFlags::kDisconnected) continue;
       connected_.push_back(n.pnn);
+      if (opts_.disable_ip_failover) continue;
       ControlRequest req;
       req.destnode = n.pnn;
       req.opcode = Opcode::GetPublicIps;
       req.timeout = opts_.timeout;
       reqs.push_back(Sent{req, "GET_PUBLIC_IPS to node " + std::to_string(n.pnn)});
+    }
+    if (opts_.disable_ip_failover) {
+      D_NOTICE("takeover run: IP failover is disabled, only running ipreallocated\n");
+      startDeadline();
+      return ipreallocated();
     }
     auto sent_copy = reqs;
     batch(std::move(reqs), [self = shared_from_this(), sent_copy](Replies r) {
@@ -156,12 +224,14 @@ class Run : public std::enable_shared_from_this<Run> {
     }
     if (!canHostIps(input_)) {
       D_NOTICE("takeover run: No nodes available to host public IPs yet\n");
+      startDeadline();
       return ipreallocated();
     }
     auto alloc = allocate(input_);
     if (!alloc) return fail(alloc.error());
     for (const auto& d : alloc->diagnostics) D_INFO("takeover run: %s\n", d.text.c_str());
     alloc_ = std::move(alloc->ips);
+    startDeadline();
     releases();
   }
 
@@ -182,7 +252,7 @@ class Run : public std::enable_shared_from_this<Run> {
         req.destnode = pnn;
         req.opcode = Opcode::ReleaseIp;
         req.data = protocol::encode(publicIp(a));
-        req.timeout = opts_.timeout;
+        req.timeout = phaseTimeout();
         reqs.push_back(Sent{req, "RELEASE_IP " + a.addr.toString() + " to node " + std::to_string(pnn)});
       }
     }
@@ -202,7 +272,7 @@ class Run : public std::enable_shared_from_this<Run> {
       req.destnode = static_cast<uint32_t>(a.pnn);
       req.opcode = Opcode::TakeoverIp;
       req.data = protocol::encode(publicIp(a));
-      req.timeout = opts_.timeout;
+      req.timeout = phaseTimeout();
       reqs.push_back(Sent{req, "TAKEOVER_IP " + a.addr.toString() + " to node " + std::to_string(a.pnn)});
     }
     report_.takeovers_sent = reqs.size();
@@ -219,7 +289,7 @@ class Run : public std::enable_shared_from_this<Run> {
       ControlRequest req;
       req.destnode = pnn;
       req.opcode = Opcode::Ipreallocated;
-      req.timeout = opts_.timeout;
+      req.timeout = phaseTimeout();
       reqs.push_back(Sent{req, "IPREALLOCATED to node " + std::to_string(pnn)});
     }
     report_.ipreallocated_sent = reqs.size();
@@ -240,6 +310,8 @@ class Run : public std::enable_shared_from_this<Run> {
   std::vector<IpAssignment> alloc_;
   TakeoverRunReport report_;
   std::vector<PendingOp> ops_;
+  std::map<uint32_t, uint32_t> node_failures_;
+  std::chrono::steady_clock::time_point deadline_{};
   bool cancelled_ = false;
 };
 

@@ -6,6 +6,11 @@
  * or, later, with the leader's node transport forwarding controls to peers.
  *
  * Steps (each waits for all its controls, sent in parallel):
+ *   0. GET_ALL_TUNABLES (local, unless !options.fetch_tunables): the
+ *      leader's IPAllocAlgorithm, NoIPFailback, NoIPTakeover (cluster-wide,
+ *      4.17), TakeoverTimeout, EnableBans and DisableIPFailover replace the
+ *      option fields, as 4.17's helper reads them; so `ctdb setvar` on the
+ *      leader takes effect at the next run.
  *   1. GET_NODEMAP (local): connected = not DISCONNECTED, active = not
  *      INACTIVE.
  *   2. GET_PUBLIC_IPS to every connected node (known), then with
@@ -17,10 +22,21 @@
  *      and is not its new owner.
  *   5. TAKEOVER_IP {owner} to the owner of every IP with one.
  *   6. IPREALLOCATED to every connected node.
+ * With options.disable_ip_failover (DisableIPFailover, 4.17's
+ * CTDB_DISABLE_IP_FAILOVER) steps 2-5 are skipped: only IPREALLOCATED.
  * Any failed control (status != 0 or transport error) makes the run fail
  * after its phase (the phase's other controls still complete); the error
- * names the control, the node and the IP. Every control has the same
- * timeout, options.timeout (CTDB: 3 x TakeoverTimeout for phases 4-6).
+ * names the control, the node and the IP. Timeouts: steps 1-2 use
+ * options.timeout per control (TakeoverTimeout); steps 4-6 share ONE
+ * deadline of 3 x options.timeout starting after the allocation (CTDB
+ * c40fc62642f/18334fd2147): each control gets the time left.
+ * Culprit: every failed control counts one failure against its destination
+ * node; when the run fails and options.enable_bans is set, the node with
+ * the most failures (lowest PNN on ties) is reported (u32 PNN) in
+ * a BANNING message (srvid 0xF002000000000000) to the run's own node
+ * (destnode CURRENT_NODE), as
+ * 4.17's helper does; the leader's Banning turns that into ban credits.
+ * The error message of a failed run names the culprit ("culprit node N").
  *
  * Completion is delivered through util/async.h (a later loop iteration).
  * Destroying the returned PendingOp abandons the run (outstanding controls
@@ -47,8 +63,13 @@ struct TakeoverRunOptions {
   bool no_ip_failback = false;
   bool no_ip_takeover = false;
   std::vector<uint32_t> force_rebalance;
-  std::chrono::milliseconds timeout{27000};
+  bool disable_ip_failover = false;
+  bool fetch_tunables = true;
+  bool enable_bans = true;
+  /* Per control for steps 1-2; steps 4-6 share 3 x timeout. */
+  std::chrono::milliseconds timeout{9000};
 };
+
 
 /* What the run did, for logs and tests. */
 struct TakeoverRunReport {

@@ -1,0 +1,151 @@
+# shellcheck shell=bash
+# Shared by the cluster_*.sh tests (sourced, not a test itself): a 3-node
+# cluster of our ctdbd with N public IPs 198.19.X.Y/16 on eth0, small
+# tunables (fast keepalive and election), a shared reclock file, and the
+# kernel-side checks: every public IP on exactly one live node, never on two
+# live nodes (a background sampler), balance.
+#
+#   . "$(dirname "$0")/cluster_common.sh"
+#   cc_setup 3 12 [extra tunable lines...]   # creates, starts, waits for all hosted once
+#   cc_live_set "0 1 2"                       # nodes whose kernels count
+#   cc_sampler_start / cc_sampler_check       # "never on two nodes"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
+
+CC_IPS=()          # the public IPs (addresses only)
+CC_NIP=0
+
+cc_ip() {  # cc_ip I (1-based) -> 198.19.x.y
+    local i=$1
+    echo "198.19.$(( (i - 1) / 250 )).$(( (i - 1) % 250 + 1 ))"
+}
+
+# cc_setup NODES NIPS [tunable lines...]
+cc_setup() {
+    local n=$1 nip=$2; shift 2
+    cluster_require_root
+    cluster_create "$n"
+    CC_NIP=$nip
+    CC_IPS=()
+    local lines=() i k
+    for i in $(seq 1 "$nip"); do
+        CC_IPS+=("$(cc_ip "$i")")
+        lines+=("$(cc_ip "$i")/16 eth0")
+    done
+    all_public_addresses "${lines[@]}"
+    for k in $(seq 0 $((n - 1))); do
+        {
+            printf 'KeepaliveInterval=1\nKeepaliveLimit=3\nElectionTimeout=1\n'
+            printf 'TakeoverTimeout=5\nMonitorInterval=1\n'
+            for l in "$@"; do echo "$l"; done
+        } > "$(node_dir "$k")/tunables"
+    done
+    cc_live_set ""
+    for k in $(seq 0 $((n - 1))); do cc_start "$k"; done
+}
+
+cc_start() {  # cc_start K [extra ctdbd args]: start and wait until RUNNING
+    local k=$1; shift
+    node_start "$k" --tunables-file="$(node_dir "$k")/tunables" \
+        --reclock="$CLUSTER_WORK/reclock" "$@"
+    wait_until 30 cc_is_running "$k" || cluster_fail "node $k not RUNNING"
+    cc_live_add "$k"
+}
+cc_is_running() { [ "$(node_ctdb "$1" runstate 2>/dev/null)" = RUNNING ]; }
+
+# The live set: nodes whose kernel addresses count for the checks. A node
+# is removed BEFORE it is killed (its stale addresses stay in its namespace
+# until it restarts) and added back once it is RUNNING again.
+cc_live_set() { echo "$1" > "$CLUSTER_WORK/live"; }
+cc_live() { cat "$CLUSTER_WORK/live"; }
+cc_live_add() { cc_live_set "$(echo $(cc_live) "$1" | tr ' ' '\n' | sort -n | uniq | tr '\n' ' ')"; }
+cc_live_del() { cc_live_set "$(cc_live | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')"; }
+
+cc_kill() {  # SIGKILL node K's ctdbd (its kernel addresses stay)
+    cc_live_del "$1"
+    node_kill "$1"
+}
+
+# public IPs in node K's kernel, one a line
+cc_kaddrs() { node_addrs "$1" eth0 | grep '^198\.19\.'; }
+# "IP NODE" lines for every public IP in a live node's kernel
+cc_kmap() {
+    local k
+    for k in $(cc_live); do cc_kaddrs "$k" | sed "s/\$/ $k/"; done
+}
+cc_count() { cc_kaddrs "$1" | wc -l; }
+
+# every public IP on exactly one live node (prints what is wrong)
+cc_exactly_once() {
+    local map; map=$(cc_kmap)
+    local dups missing
+    dups=$(echo "$map" | awk 'NF {print $1}' | sort | uniq -d | head -5)
+    missing=$(comm -23 <(printf '%s\n' "${CC_IPS[@]}" | sort) \
+                       <(echo "$map" | awk 'NF {print $1}' | sort -u) | head -5)
+    [ -z "$dups" ] && [ -z "$missing" ] && return 0
+    CC_WHY="duplicates: $(echo $dups) missing: $(echo $missing)"
+    return 1
+}
+cc_wait_once() {  # cc_wait_once SECS DESC
+    CC_WHY=""
+    wait_until "$1" cc_exactly_once || cluster_fail "$2: not every IP on exactly one node ($CC_WHY)"
+    cluster_log "ok: $2"
+}
+
+# counts on the given nodes differ by at most one
+cc_balanced() {
+    local k c max=-1 min=999999
+    for k in "$@"; do
+        c=$(cc_count "$k")
+        [ "$c" -gt "$max" ] && max=$c
+        [ "$c" -lt "$min" ] && min=$c
+    done
+    [ $((max - min)) -le 1 ]
+}
+cc_counts() { local k; for k in $(seq 0 $((CLUSTER_N - 1))); do printf '%s:%s ' "$k" "$(cc_count "$k")"; done; }
+
+# node flags from node K's view: "disconnected banned disabled unhealthy stopped"
+cc_flags() { node_ctdb "$1" -X status 2>/dev/null | awk -F'|' -v p="$2" '$2 == p {print $4 $6 $7 $8 $9}'; }
+cc_is_banned() { [ "$(cc_flags "$1" "$2" | cut -c2)" = 1 ]; }
+cc_is_unhealthy() { [ "$(cc_flags "$1" "$2" | cut -c4)" = 1 ]; }
+cc_leader() { timeout 5 env CTDB_SOCKET="$(node_socket "$1")" "$CLUSTER_BIN/ctdb" leader 2>/dev/null; }
+cc_leader_is() {  # cc_leader_is FROM_NODE -> prints leader if known
+    local l; l=$(cc_leader "$1")
+    [ -n "$l" ] && [ "$l" != 4294967295 ] && [ "$l" != -1 ] && { echo "$l"; return 0; }
+    return 1
+}
+
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# --- background sampler: never one public IP on two live nodes
+# Reading the namespaces one after the other is not atomic, so a move from
+# node 0 to node 2 between the two reads would look like a duplicate. Each
+# sample therefore reads every live node twice (pass 1, then pass 2): an
+# IP present in both reads of node A and both reads of node B was on both
+# at every instant between the end of pass 1 and the start of pass 2.
+cc_dups_now() {
+    local a b
+    a=$(cc_kmap | sort); b=$(cc_kmap | sort)
+    comm -12 <(echo "$a") <(echo "$b") | awk 'NF {print $1}' | sort | uniq -d
+}
+cc_sampler_start() {
+    : > "$CLUSTER_WORK/dups"
+    (
+        while [ -f "$CLUSTER_WORK/live" ]; do
+            d=$(cc_dups_now 2>/dev/null)
+            [ -n "$d" ] && echo "$(date +%T.%N) $(echo $d | cut -c1-200) live=$(cc_live)" >> "$CLUSTER_WORK/dups"
+            sleep 0.2
+        done
+    ) 2>/dev/null &
+    CC_SAMPLER=$!
+}
+cc_sampler_check() {
+    if [ -s "$CLUSTER_WORK/dups" ]; then
+        head -5 "$CLUSTER_WORK/dups" >&2
+        cluster_fail "an IP was on two live nodes at once"
+    fi
+    cluster_log "ok: sampler saw no IP on two live nodes"
+}
+cc_sampler_stop() {
+    [ -n "${CC_SAMPLER:-}" ] && kill "$CC_SAMPLER" 2>/dev/null && wait "$CC_SAMPLER" 2>/dev/null
+    CC_SAMPLER=""
+}
