@@ -225,6 +225,13 @@ Status IpService::init(IpServiceOptions options) {
       after([st, done](Status ev) { done(st ? ev : st); });
     });
   });
+  // A banned node releases all its public IPs (CTDB's
+  // ctdb_local_node_got_banned); not with IP failover disabled.
+  daemon_.banning().onBanned([this, alive = std::weak_ptr<bool>(alive_)]() {
+    if (!alive.lock() || !core_ || daemon_.tunables().disableIpFailover() != 0) return;
+    D_NOTICE("This node has been banned - releasing all public IPs\n");
+    core_->releaseAll([](Status) {});
+  });
   daemon_.runstate().onRunstate(Runstate::Running, [this](Runstate) {
     daemon_.takeover().requestRun();
   });
