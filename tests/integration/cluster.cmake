@@ -1,4 +1,5 @@
 # Cluster-wide takeover runs on 3-node namespace clusters (doc/cluster.md):
 # failover/rebalance/NoIPFailback/kill/leader kill/ban/monitor with a
-# kernel-reading exactly-once checker.
+# kernel-reading exactly-once checker; Debian's ctdb_takeover_helper vs our run.
 ctdb_add_integration_test(integration_cluster_takeover cluster_takeover.sh 240)
+ctdb_add_integration_test(integration_cluster_stock_helper cluster_stock_helper.sh 180)

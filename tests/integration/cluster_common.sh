@@ -149,3 +149,50 @@ cc_sampler_stop() {
     [ -n "${CC_SAMPLER:-}" ] && kill "$CC_SAMPLER" 2>/dev/null && wait "$CC_SAMPLER" 2>/dev/null
     CC_SAMPLER=""
 }
+
+# cc_setvar_raw K NAME VALUE: SET_TUNABLE straight over node K's socket.
+# For the internal 4.5 tunables (DisableIPFailover, ...) that the 4.17 tool
+# refuses because LIST_TUNABLES does not list them. Prints the status.
+cc_setvar_raw() {
+    python3 - "$(node_socket "$1")" "$2" "$3" <<'PY'
+import socket, struct, sys
+path, name, value = sys.argv[1], sys.argv[2].encode() + b"\0", int(sys.argv[3])
+data = struct.pack("<II", value, len(name)) + name
+body = struct.pack("<IIQIII", 48, 0, 0, 0, 0, len(data)) + data   # SET_TUNABLE
+hdr_len = 32 + len(body)
+pad = (-hdr_len) % 8
+pkt = struct.pack("<IIIIIIII", hdr_len + pad, 0x43544442, 1, 0, 7,
+                  0xF0000001, 0, 1) + body + b"\0" * pad
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect(path)
+s.sendall(pkt)
+buf = b""
+while len(buf) < 36:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    buf += chunk
+status = struct.unpack_from("<i", buf, 32)[0]
+print(status)
+sys.exit(0 if status == 0 else 1)
+PY
+}
+
+# cc_runs_enable K: DISABLE_TAKEOVER_RUNS {timeout 0} to node K, i.e. end a
+# hold on takeover runs (e.g. the 2 x timelimit one of `ctdb moveip`'s
+# DISABLE_IP_CHECK, which 4.17 applies to takeover runs).
+cc_runs_enable() {
+    python3 - "$(node_socket "$1")" <<'PY'
+import socket, struct, sys
+data = struct.pack("<IIQII", 0, 0, 0, 0, 0)        # ctdb_disable_message, timeout 0
+body = struct.pack("<QI", 0xFB03000000000000, len(data)) + data
+n = 32 + len(body)
+pad = (-n) % 8
+pkt = struct.pack("<IIIIIIII", n + pad, 0x43544442, 1, 0, 5, 0xF0000001, 0, 0) + body + b"\0" * pad
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(pkt)
+s.close()
+PY
+}
