@@ -8,9 +8,11 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 #include "ctdb/c_handles.h"
 #include "net/types.h"
@@ -111,8 +113,25 @@ Status sendGratuitousArp(const std::string& iface, const IpAddress& ip) {
   if (auto st = validateIfaceName(iface); !st) return errnoError(ENODEV, what + ": " + st.error().context);
   if (ip.family != AF_INET && ip.family != AF_INET6) return makeError(what + ": not IPv4/IPv6");
 
-  UniqueFd fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return errnoError(errno, what + ": packet socket");
+  // One packet socket for the process, kept open: closing an AF_PACKET
+  // socket waits for an RCU grace period (synchronize_net, ~10 ms), which
+  // for hundreds of IPs x 3 rounds blocked the daemon's loop for seconds
+  // (long enough for peers' keepalive to declare it dead). Protocol 0: it
+  // receives nothing, so keeping it costs no buffer.
+  // A socket belongs to the network namespace it was made in: a thread
+  // that moved to another namespace (tests) gets a fresh one.
+  static std::mutex fd_mutex;
+  static UniqueFd shared_fd;
+  static ino_t shared_ns = 0;
+  std::lock_guard<std::mutex> lock(fd_mutex);
+  struct stat ns_st{};
+  const ino_t ns = ::stat("/proc/thread-self/ns/net", &ns_st) == 0 ? ns_st.st_ino : 0;
+  if (!shared_fd.valid() || ns != shared_ns) {
+    shared_fd = UniqueFd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+    if (!shared_fd.valid()) return errnoError(errno, what + ": packet socket");
+    shared_ns = ns;
+  }
+  const UniqueFd& fd = shared_fd;
 
   ifreq ifr{};
   std::strncpy(ifr.ifr_name, iface.c_str(), IFNAMSIZ - 1);
