@@ -39,13 +39,11 @@ check "ipreallocate" ctdb0 ipreallocate
 check "198.19.0.2 gone from the kernel" wait_until 5 node_lacks_addr 0 198.19.0.2
 check "198.19.0.2 gone from ctdb ip" sh -c "! CTDB_SOCKET=$(node_socket 0) $STOCK_CTDB ip | grep -q '^198.19.0.2 '"
 
-# addip: known at once, hosted only after a takeover run.
+# addip: known at once; the tool's REBALANCE_NODE makes the leader run a
+# takeover run, so it is hosted without ipreallocate (as observed with 4.17).
 check "addip 198.19.0.9/16 eth1" ctdb0 addip 198.19.0.9/16 eth1
 check "198.19.0.9 in ctdb ip" sh -c "CTDB_SOCKET=$(node_socket 0) $STOCK_CTDB ip | grep -q '^198.19.0.9 '"
-sleep 0.5
-check "198.19.0.9 not hosted before a takeover run" node_lacks_addr 0 198.19.0.9
-check "ipreallocate" ctdb0 ipreallocate
-check "198.19.0.9 hosted on eth1" wait_until 5 node_has_addr 0 198.19.0.9 eth1
+check "198.19.0.9 hosted on eth1 without ipreallocate" wait_until 5 node_has_addr 0 198.19.0.9 eth1
 
 # Bad input. (The stock tool retries a failing ADD_PUBLIC_IP 5 times, 3 s apart.)
 check "addip on a missing interface fails" sh -c "! CTDB_SOCKET=$(node_socket 0) $STOCK_CTDB addip 198.19.0.10/16 nosuch0 2>/dev/null"
