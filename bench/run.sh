@@ -152,6 +152,14 @@ phase_na() { # name reason
     blog "$IMPL $LAYOUT N=$CUR_N $1: n/a ($2)"
 }
 
+# record a phase that could not start because the cluster was not in the
+# state it needs (a failure of the previous phases, not "cannot do yet")
+phase_fail() { # name reason
+    printf '%s\t%s\t%s\t%s\tFAIL (%s)\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\n' \
+        "$IMPL" "$LAYOUT" "$CUR_N" "$1" "$2" >>"$RES"
+    blog "$IMPL $LAYOUT N=$CUR_N $1: FAIL ($2)"
+}
+
 # phase_end STATUS SECS_US NOTE
 phase_end() {
     local status=$1 secs_us=$2 note=${3:-}
@@ -300,7 +308,7 @@ run_one() { # impl layout n
     # ---- disable node 1
     if ! phase_selected disable; then phase_na disable "not selected"
     elif [ $ok_bringup = 0 ]; then phase_na disable "bring-up failed"
-    elif ! wait_stable; then phase_na disable "cluster not stable before the phase: $ST"
+    elif ! wait_stable; then phase_fail disable "cluster not stable before the phase: $ST"
     else
         s1=$(node_pub_count 1)
         phase_begin disable
@@ -327,7 +335,7 @@ run_one() { # impl layout n
     # ---- SIGKILL node 1's daemon
     if ! phase_selected kill; then phase_na kill "not selected"
     elif [ $ok_bringup = 0 ]; then phase_na kill "bring-up failed"
-    elif ! wait_stable; then phase_na kill "cluster not stable before the phase: $ST"
+    elif ! wait_stable; then phase_fail kill "cluster not stable before the phase: $ST"
     else
         s1=$(node_pub_count 1)
         RSS_PRE=$(vm_hwm "$(impl_pid 1)")
@@ -355,7 +363,7 @@ run_one() { # impl layout n
     extra=$((n / 4))
     if ! phase_selected reloadips; then phase_na reloadips "not selected"
     elif [ $ok_bringup = 0 ]; then phase_na reloadips "bring-up failed"
-    elif ! wait_stable; then phase_na reloadips "cluster not stable before the phase: $ST"
+    elif ! wait_stable; then phase_fail reloadips "cluster not stable before the phase: $ST"
     else
         impl_write_pubs 0 $((n + extra))
         pub_list 0 $((n + extra)) | cut -d/ -f1 >"$EXPECTED"
@@ -435,7 +443,7 @@ write_reports() {
       frk[ph, key, im] = $8; tmo[ph, key, im] = $10; ban[ph, key, im] = $11; rss[ph, key, im] = $16 }
     function cell(ph, key, im) {
         if (!((ph, key, im) in st)) return sprintf("%-44s", "-")
-        if (st[ph, key, im] != "ok" && st[ph, key, im] !~ /^TIMEOUT/)
+        if (st[ph, key, im] != "ok" && st[ph, key, im] != "TIMEOUT")
             return sprintf("%-44s", substr(st[ph, key, im], 1, 44))
         return sprintf("%-8s %8s %7s %6s %4s %4s %s", (st[ph, key, im] == "ok" ? sec[ph, key, im] : "T/O>" sec[ph, key, im]),
             cpu[ph, key, im], frk[ph, key, im], rss[ph, key, im], tmo[ph, key, im], ban[ph, key, im], "")
@@ -457,7 +465,7 @@ write_reports() {
     {
         echo "# RSS: peak VmHWM (kB) of each ctdbd over the whole run, per implementation/layout/N: see results.tsv column rss_max_kb"
         echo "# machine: $(nproc) CPUs, $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-        echo "# ctdb package $(dpkg-query -W -f='${Version}' ctdb 2>/dev/null), ours $(git -C "$CLUSTER_TOP" rev-parse --short HEAD 2>/dev/null)"
+        echo "# ctdb package $(dpkg-query -W -f='${Version}' ctdb 2>/dev/null), ours: $REAL_BIN/ctdbd built $(date -u -r "$REAL_BIN/ctdbd" +%Y-%m-%dT%H:%MZ 2>/dev/null), tree at $(git -C "$CLUSTER_TOP" rev-parse --short HEAD 2>/dev/null)$(git -C "$CLUSTER_TOP" diff --quiet HEAD -- src 2>/dev/null || echo ' + uncommitted src changes')"
         echo "# command: $CMDLINE"
     } >>"$OUT/summary.txt"
     cat "$OUT/summary.txt"
