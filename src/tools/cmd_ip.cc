@@ -337,11 +337,34 @@ int cmdReloadips(ToolContext& ctx, const std::vector<std::string>& args) {
     err("Failed to disable takeover runs\n");
     return errorExit(st.error());
   }
-  bool reload_failed = false;
-  if (auto st = ctx.client->controlMulti(reload, Opcode::ReloadPublicIps); !st) {
-    err("Failed to reload IPs on some nodes.\n");
-    reload_failed = true;
+  /* As 4.17's ctdb_client_control_multi: all in parallel, wait for all;
+   * ours also remembers which nodes failed (--json "failed_nodes"; the
+   * daemon's log names the file and line). */
+  std::vector<uint32_t> failed_nodes;
+  {
+    auto& conn = ctx.client->connection();
+    size_t done = 0;
+    std::vector<bool> failed(reload.size(), true);
+    std::vector<PendingOp> ops;
+    for (size_t i = 0; i < reload.size(); ++i) {
+      client::ControlRequest req;
+      req.destnode = reload[i];
+      req.opcode = Opcode::ReloadPublicIps;
+      req.timeout = ctx.client->timeout();
+      ops.push_back(conn.control(std::move(req), [&done, &failed, i](Result<protocol::ReplyControl> r) {
+        ++done;
+        failed[i] = !r || r->status != 0;
+      }));
+    }
+    auto guard = ctx.client->timeout().count() > 0 ? ctx.client->timeout() + std::chrono::seconds(5)
+                                                   : std::chrono::milliseconds(std::chrono::hours(24));
+    ctx.client->runUntil([&]() { return done == reload.size(); }, guard);
+    ops.clear();  // an unanswered control stays failed (failed[i] preset)
+    for (size_t i = 0; i < reload.size(); ++i)
+      if (failed[i]) failed_nodes.push_back(reload[i]);
   }
+  bool reload_failed = !failed_nodes.empty();
+  if (reload_failed) err("Failed to reload IPs on some nodes.\n");
   if (auto st = disableRuns(ctx, connected, 0); !st) {
     err("Failed to enable takeover runs\n");
     return errorExit(st.error());
@@ -352,7 +375,9 @@ int cmdReloadips(ToolContext& ctx, const std::vector<std::string>& args) {
     JsonWriter w;
     w.beginObject().key("nodes").beginArray();
     for (uint32_t p : reload) w.value(static_cast<uint64_t>(p));
-    w.endArray().key("reload_failed").value(reload_failed);
+    w.endArray().key("reload_failed").value(reload_failed).key("failed_nodes").beginArray();
+    for (uint32_t p : failed_nodes) w.value(static_cast<uint64_t>(p));
+    w.endArray();
     w.key("leader").value(static_cast<uint64_t>(leader)).endObject();
     jsonOut(w);
   }

@@ -377,7 +377,14 @@ TEST(IpE2E, Reloadips) {
   auto j = json({"reloadips", "all"});
   EXPECT_EQ(j["nodes"].a.size(), 3u);
   EXPECT_FALSE(j["reload_failed"].b);
+  EXPECT_TRUE(j["failed_nodes"].a.empty());
   EXPECT_EQ(j["leader"].n, 0);
+  /* Ours: --json names the nodes whose RELOAD_PUBLIC_IPS failed. */
+  auto jf = json({"reloadips", "0,2"}, [](FakeDaemon& d) { d.setReloadStatus(1); });
+  EXPECT_TRUE(jf["reload_failed"].b);
+  ASSERT_EQ(jf["failed_nodes"].a.size(), 2u);
+  EXPECT_EQ(jf["failed_nodes"].a[0].n, 0);
+  EXPECT_EQ(jf["failed_nodes"].a[1].n, 2);
 }
 
 TEST(IpE2E, GratarpAndMoveip) {
