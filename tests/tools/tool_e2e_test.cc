@@ -13,6 +13,7 @@
 #include <string>
 
 #include "fake_daemon.h"
+#include "json_check.h"
 
 #ifndef CTDB_TOOL_PATH
 #error CTDB_TOOL_PATH must name the built ctdb binary
@@ -206,6 +207,35 @@ TEST_F(ToolE2E, JsonOutputsAreObjects) {
     EXPECT_EQ(r.out.substr(r.out.size() - 2), "}\n") << cmd;
   }
   EXPECT_EQ(ours({"--json", "getvar", "EnableBans"}).out, "{\"name\":\"EnableBans\",\"value\":1}\n");
+}
+
+/* admin: every basic command's --json parses and carries its documented
+ * keys (doc/json.md). */
+TEST_F(ToolE2E, JsonOfEveryBasicCommandParsesWithItsKeys) {
+  const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> cases = {
+      {{"pnn"}, {"pnn"}},
+      {{"listnodes"}, {"nodes"}},
+      {{"status"}, {"num_nodes", "this_node", "nodes", "generation", "vnnmap", "recovery_mode", "leader"}},
+      {{"uptime"}, {"pnn", "current_time", "ctdbd_start_time", "uptime_seconds"}},
+      {{"ping"}, {"pnn", "time", "clients"}},
+      {{"getpid"}, {"pnn", "pid"}},
+      {{"runstate"}, {"pnn", "runstate"}},
+      {{"getvar", "NoIPFailback"}, {"name", "value"}},
+      {{"setvar", "NoIPFailback", "1"}, {"name", "value", "obsolete"}},
+      {{"listvars"}, {"tunables"}},
+      {{"leader"}, {"leader"}},
+      {{"ipreallocate"}, {"leader"}},
+      {{"sync"}, {"leader"}},
+  };
+  for (const auto& [args, keys] : cases) {
+    std::vector<std::string> a{"--json"};
+    a.insert(a.end(), args.begin(), args.end());
+    auto r = ours(a);
+    ASSERT_EQ(r.status, 0) << args[0] << ": " << r.err;
+    auto j = ctdb::testing::JsonReader::parse(r.out);
+    ASSERT_TRUE(j.has_value()) << args[0] << " printed no valid JSON: " << r.out;
+    for (const auto& k : keys) EXPECT_TRUE(j->has(k)) << args[0] << " lacks " << k << ": " << r.out;
+  }
 }
 
 TEST_F(ToolE2E, SameOutputAsStockTool) {
