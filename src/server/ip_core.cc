@@ -177,6 +177,15 @@ void IpCore::releaseIp(uint32_t pnn, const IpAddress& addr, Done done) {
   PublicIpEntry* ip = table_.find(addr);
   if (!ip) return answer(std::move(done), {});
   announce_.erase(addr);
+  if (ip->state == IpState::Releasing) {
+    // Already being released (release-all on a ban, shutdown): the same
+    // outcome is wanted, so answer with that release's result instead of
+    // failing the caller's takeover run.
+    D_INFO("RELEASE_IP %s: release in flight, answering with its result\n",
+           addr.toString().c_str());
+    release_waiters_[addr].push_back(ReleaseWaiter{pnn, std::move(done)});
+    return;
+  }
   if (ip->isBusy()) {
     D_ERR("RELEASE_IP %s: %s in flight, refusing\n", addr.toString().c_str(), toString(ip->state));
     return answer(std::move(done), errnoError(EBUSY, "update in flight for " + addr.toString()));
@@ -203,17 +212,28 @@ void IpCore::startRelease(PublicIpEntry& ip, uint32_t new_pnn, Done done) {
   in_flight_[addr] = actions_.releaseIp(iface, ip.prefix, [this, addr, new_pnn,
                                                            done = std::move(done)](Status st) {
     in_flight_.erase(addr);
+    std::vector<ReleaseWaiter> waiters;
+    if (auto w = release_waiters_.find(addr); w != release_waiters_.end()) {
+      waiters = std::move(w->second);
+      release_waiters_.erase(w);
+    }
     PublicIpEntry* e = table_.find(addr);
-    if (!e) return done(st);
+    if (!e) {
+      for (auto& w : waiters) w.done(st);
+      return done(st);
+    }
     if (st && kernelIface(addr)) {
       st = errnoError(EADDRINUSE, "public IP " + addr.toString() + " still on an interface after release");
     }
     if (!st) {
       D_ERR("releaseip %s failed: %s\n", addr.toString().c_str(), st.error().message().c_str());
       e->state = e->iface ? IpState::Held : IpState::Unassigned;
+      for (auto& w : waiters) w.done(st);
       return done(st);
     }
-    postRelease(addr, new_pnn);
+    // The last RELEASE_IP names the owner the cluster wants now.
+    postRelease(addr, waiters.empty() ? new_pnn : waiters.back().pnn);
+    for (auto& w : waiters) w.done({});
     done({});
   });
 }

@@ -142,6 +142,14 @@ class IpCore {
   IpCoreHooks hooks_;
   IpTable table_;
   std::unordered_map<IpAddress, PendingOp, IpAddressHash> in_flight_;
+  /* RELEASE_IPs that arrived while the same IP was being released (e.g. the
+   * leader's run racing a banned node's own release-all): answered with
+   * the in-flight release's result, new owner recorded on success. */
+  struct ReleaseWaiter {
+    uint32_t pnn;
+    Done done;
+  };
+  std::unordered_map<IpAddress, std::vector<ReleaseWaiter>, IpAddressHash> release_waiters_;
   std::vector<PendingOp> bulk_ops_;  // ipreallocated
   std::unordered_map<IpAddress, Announce, IpAddressHash> announce_;
   std::deque<QueuedReload> reload_queue_;

@@ -12,6 +12,7 @@
 #   - SIGKILL of the leader -> a new leader, every IP still hosted once;
 #   - a takeip that fails on one node -> failed runs, ban credits, that
 #     node BANNED, its IPs elsewhere; unban after the fix -> rebalanced;
+#   - ctdb ban -> the banned node releases all its IPs itself;
 #   - a failing monitor -> UNHEALTHY, IPs leave; monitor OK -> they return;
 #   - all along, a sampler reading the kernels never sees an IP on two live
 #     nodes. Failover times are printed.
@@ -130,6 +131,18 @@ rm -f "$(node_dir "$bad")/ip_events.d/05.failtake"
 node_ctdb 0 -n "$bad" unban || cluster_fail "unban"
 check "unbanned node $bad rebalanced" wait_until 15 cc_balanced 0 1 2
 cc_wait_once 10 "after unban: every IP on exactly one node"
+
+# --- ctdb ban: the banned node releases its IPs itself (onBanned hook)
+leader=$(cc_leader_is 0) || cluster_fail "no leader"
+victim=$(( (leader + 2) % 3 ))
+[ "$(cc_count "$victim")" -gt 0 ] || cluster_fail "node $victim holds nothing before the ban"
+node_ctdb "$leader" -n "$victim" ban 600 2>"$CLUSTER_WORK/ban.err" || cluster_log "(ctdb ban reported: $(cat "$CLUSTER_WORK/ban.err"))"
+check "banned node $victim released all its IPs" wait_until 10 test "$(cc_count "$victim")" = 0
+check "node $victim logged its own release on the ban" \
+    grep -q "This node has been banned - releasing all public IPs" "$(node_dir "$victim")/log.ctdbd"
+cc_wait_once 10 "node $victim banned: every IP on exactly one other node"
+node_ctdb "$leader" -n "$victim" unban || cluster_log "(ctdb unban reported an error)"
+check "unbanned node $victim rebalanced" wait_until 15 cc_balanced 0 1 2
 
 # --- monitor failure moves IPs
 sick=2

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <map>
 #include <set>
@@ -256,6 +258,38 @@ TEST_F(IpCoreTest, ReleaseFailsWhenKernelStillHasAddress) {
   EXPECT_FALSE(release("198.19.0.1").ok());
   EXPECT_EQ(entry("198.19.0.1").state, IpState::Held);
   EXPECT_EQ(entry("198.19.0.1").pnn, 0u);
+}
+
+TEST_F(IpCoreTest, ReleaseDuringReleaseGetsThatReleasesResult) {
+  // The leader's RELEASE_IP racing a banned node's own release-all: one
+  // releaseip, both callers succeed, the later caller's owner is recorded.
+  add("198.19.0.1/16", {"eth0"});
+  ASSERT_TRUE(take("198.19.0.1").ok());
+  std::optional<Status> first, second;
+  core_->releaseIp(protocol::kUnknownPnn, A("198.19.0.1"), [&](Status st) { first = st; });
+  core_->releaseIp(2, A("198.19.0.1"), [&](Status st) { second = st; });
+  loop_->runUntil([&] { return first && second; }, 2000ms);
+  ASSERT_TRUE(first && second);
+  EXPECT_TRUE(first->ok());
+  EXPECT_TRUE(second->ok());
+  EXPECT_EQ(std::count(actions_->log.begin(), actions_->log.end(), "releaseip eth0 198.19.0.1/16"), 1);
+  EXPECT_FALSE(kernel_.contains(A("198.19.0.1")));
+  EXPECT_EQ(entry("198.19.0.1").pnn, 2u);
+  EXPECT_EQ(core_->table().checkInvariants(), "");
+}
+
+TEST_F(IpCoreTest, ReleaseDuringFailingReleaseFailsToo) {
+  add("198.19.0.1/16", {"eth0"});
+  ASSERT_TRUE(take("198.19.0.1").ok());
+  actions_->keep_on_release = true;
+  std::optional<Status> first, second;
+  core_->releaseIp(protocol::kUnknownPnn, A("198.19.0.1"), [&](Status st) { first = st; });
+  core_->releaseIp(2, A("198.19.0.1"), [&](Status st) { second = st; });
+  loop_->runUntil([&] { return first && second; }, 2000ms);
+  ASSERT_TRUE(first && second);
+  EXPECT_FALSE(first->ok());
+  EXPECT_FALSE(second->ok());
+  EXPECT_EQ(entry("198.19.0.1").state, IpState::Held);
 }
 
 TEST_F(IpCoreTest, DelUnheldIpGoesAtOnce) {
