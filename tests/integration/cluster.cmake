@@ -3,3 +3,4 @@
 # kernel-reading exactly-once checker; Debian's ctdb_takeover_helper vs our run.
 ctdb_add_integration_test(integration_cluster_takeover cluster_takeover.sh 240)
 ctdb_add_integration_test(integration_cluster_stock_helper cluster_stock_helper.sh 180)
+ctdb_add_integration_test(integration_cluster_random cluster_random.sh 300)
