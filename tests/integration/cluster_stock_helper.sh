@@ -16,7 +16,8 @@
 #      DisableIPFailover=0 and run ours with `ctdb ipreallocate`: result B;
 #   4. A == B, every IP on exactly one node.
 # States: (a) IPs skewed by moveip and node 1 disabled; (b) node 1 enabled
-# again holding nothing (LCP2 failback). Plus: the helper with
+# again holding nothing (LCP2 failback); (c) IPAllocAlgorithm=0
+# (deterministic, home nodes) from (b)'s result. Plus: the helper with
 # CTDB_DISABLE_IP_FAILOVER set changes nothing.
 . "$(dirname "$0")/cluster_common.sh"
 
@@ -131,6 +132,25 @@ kernel_map > "$CLUSTER_WORK/ours_b"
 diff "$CLUSTER_WORK/stock_b" "$CLUSTER_WORK/ours_b" >&2 \
     || cluster_fail "state (b): the stock helper and our run allocate differently"
 cluster_log "ok: state (b): stock helper and our takeover run give the same allocation"
+
+# ---- state (c): the deterministic algorithm (IPAllocAlgorithm=0), read by
+# both from the leader's GET_ALL_TUNABLES: every IP goes to its "home" node
+set_all DisableIPFailover 1
+for k in 0 1 2; do node_ctdb "$k" setvar IPAllocAlgorithm 0 >/dev/null || cluster_fail "setvar"; done
+kernel_map > "$CLUSTER_WORK/state_c"
+run_stock
+check "stock helper (c): consistent result" wait_until 5 consistent
+kernel_map > "$CLUSTER_WORK/stock_c"
+check "stock helper (c) moved IPs to their home nodes" \
+    test "$(cat "$CLUSTER_WORK/stock_c")" != "$(cat "$CLUSTER_WORK/state_c")"
+apply_owners "$CLUSTER_WORK/state_c"
+set_all DisableIPFailover 0
+node_ctdb 0 ipreallocate || cluster_fail "ipreallocate"
+check "our run (c): consistent result" wait_until 5 consistent
+kernel_map > "$CLUSTER_WORK/ours_c"
+diff "$CLUSTER_WORK/stock_c" "$CLUSTER_WORK/ours_c" >&2 \
+    || cluster_fail "state (c): the stock helper and our run allocate differently"
+cluster_log "ok: state (c) deterministic: stock helper and our takeover run give the same allocation"
 
 cc_sampler_stop
 cc_sampler_check

@@ -5,6 +5,7 @@
 #   - disable -> the node's IPs leave within seconds; enable -> rebalanced;
 #   - NoIPFailback=1: enable -> nothing moves back (not even after an
 #     explicit ipreallocate); NoIPFailback=0 + ipreallocate -> rebalanced;
+#   - NoIPTakeover=1 on the leader: a disabled node's IPs stay unhosted;
 #   - SIGKILL of a node -> its IPs hosted elsewhere after the keepalive
 #     timeout; its kernel keeps stale copies, plus one we add; when it
 #     restarts they are all deleted before it adds any address (ip monitor
@@ -53,6 +54,23 @@ cc_wait_once 5 "NoIPFailback: every IP on exactly one node"
 for k in 0 1 2; do node_ctdb "$k" setvar NoIPFailback 0 || cluster_fail "setvar"; done
 node_ctdb 0 ipreallocate || cluster_fail "ipreallocate"
 check "NoIPFailback=0 + ipreallocate: rebalanced" wait_until 10 cc_balanced 0 1 2
+
+# --- NoIPTakeover, set on the leader only (the run reads the leader's
+# tunables): a disabled node's IPs cannot go anywhere, so they are released
+# and stay unhosted; NoIPTakeover=0 + ipreallocate hosts them again.
+leader=$(cc_leader_is 0) || cluster_fail "no leader"
+other=$(( (leader + 1) % 3 ))
+node_ctdb "$leader" setvar NoIPTakeover 1 || cluster_fail "setvar"
+held=$(cc_count "$other")
+node_ctdb "$leader" -n "$other" disable || cluster_fail "disable"
+check "NoIPTakeover=1: disabled node $other released its IPs" wait_until 10 test "$(cc_count "$other")" = 0
+node_ctdb "$leader" ipreallocate || cluster_fail "ipreallocate"   # the runs have finished
+unhosted() { [ "$(cc_kmap | awk 'NF' | wc -l)" = $(( CC_NIP - held )) ]; }
+check "NoIPTakeover=1: its $held IPs are hosted nowhere, the others stay" unhosted
+node_ctdb "$leader" setvar NoIPTakeover 0 || cluster_fail "setvar"
+node_ctdb "$leader" -n "$other" enable || cluster_fail "enable"
+cc_wait_once 10 "NoIPTakeover=0: every IP on exactly one node again"
+check "NoIPTakeover=0: balanced" wait_until 10 cc_balanced 0 1 2
 
 # --- SIGKILL of a non-leader node
 leader=$(cc_leader_is 0) || cluster_fail "no leader"
