@@ -57,6 +57,11 @@ node_stop 0
 # Built-in IP actions when there is no ip_events.d.
 rm -rf "$D/ip_events.d"
 rm -f "$D/last_changes"
+# The releaseips of the previous run's shutdown are still undelivered in the
+# changes file (they are delivered at the next ipreallocated, by design).
+# Start the built-in run without them so the check below only sees what
+# built-in mode itself records (nothing).
+rm -f "$D"/state/ip_changes*
 node_start 0 --tunables-file="$D/tunables"
 check "log: built-in IP actions" grep -q "IP events built in (no ip_events.d)" "$D/log.ctdbd"
 check "built-in mode hosts the IPs" wait_until 15 sh -c "[ \$(ip netns exec $(ns_name 0) ip -o -4 addr show dev eth0 | grep -c ' 198\.19\.3\.') = 3 ]"

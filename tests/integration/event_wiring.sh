@@ -18,7 +18,11 @@ T0=$(date +%s%N)
 
 D=$(node_dir 0)
 mkdir -p "$D/probe"
-echo "MonitorInterval=1" > "$D/tunables"
+# EnableBans=0: the failing-takeip case below must show that the other IPs
+# stay hosted; with bans on, this single node would (as in CTDB) collect ban
+# credits from the failed takeover runs, ban itself and release everything.
+# Banning on failed takeips is tested in cluster_takeover.sh.
+printf 'MonitorInterval=1\nEnableBans=0\n' > "$D/tunables"
 addrs=()
 for i in $(seq 1 50); do addrs+=("198.19.1.$i/16 eth0"); done
 node_public_addresses 0 "${addrs[@]}"
