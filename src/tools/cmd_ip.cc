@@ -91,6 +91,18 @@ Status disableRuns(ToolContext& ctx, const std::vector<uint32_t>& pnns, uint32_t
   return st;
 }
 
+
+/* GET_PUBLIC_IPS to pnn; on failure prints 4.17's two lines (the control's
+ * error and "Failed to get Public IPs from node N") and returns the error. */
+Result<protocol::PublicIpList> publicIpsOrReport(ToolContext& ctx, uint32_t pnn) {
+  auto ips = ctx.client->getPublicIps(pnn);
+  if (!ips) {
+    err(ips.error().context + "\n");
+    err("Failed to get Public IPs from node " + pnnText(pnn) + "\n");
+  }
+  return ips;
+}
+
 }  // namespace
 
 int cmdIp(ToolContext& ctx, const std::vector<std::string>& args) {
@@ -211,12 +223,8 @@ int cmdAddip(ToolContext& ctx, const std::vector<std::string>& args) {
     err("Invalid IP/Mask " + args[0] + "\n");
     return 1;
   }
-  auto ips = ctx.client->getPublicIps(ctx.cmd_pnn);
-  if (!ips) {
-    err(ips.error().context + "\n");
-    err("Failed to get Public IPs from node " + pnnText(ctx.cmd_pnn) + "\n");
-    return 1;
-  }
+  auto ips = publicIpsOrReport(ctx, ctx.cmd_pnn);
+  if (!ips) return 1;
   auto report = [&](bool added) {
     if (!ctx.mode.json) return;
     JsonWriter w;
@@ -259,12 +267,8 @@ int cmdDelip(ToolContext& ctx, const std::vector<std::string>& args) {
     err("Invalid IP address " + args[0] + "\n");
     return 1;
   }
-  auto ips = ctx.client->getPublicIps(ctx.cmd_pnn);
-  if (!ips) {
-    err(ips.error().context + "\n");
-    err("Failed to get Public IPs from node " + pnnText(ctx.cmd_pnn) + "\n");
-    return 1;
-  }
+  auto ips = publicIpsOrReport(ctx, ctx.cmd_pnn);
+  if (!ips) return 1;
   uint32_t host = protocol::kUnknownPnn;
   auto report = [&](bool deleted, bool pending) {
     JsonWriter w;
@@ -417,12 +421,8 @@ int moveIpOnce(ToolContext& ctx, const IpAddress& ip, uint32_t pnn) {
     err("Failed to disable IP check\n");
     return errorExit(st.error());
   }
-  auto ips = ctx.client->getPublicIps(pnn);
-  if (!ips) {
-    err(ips.error().context + "\n");
-    err("Failed to get Public IPs from node " + pnnText(pnn) + "\n");
-    return errorExit(ips.error());
-  }
+  auto ips = publicIpsOrReport(ctx, pnn);
+  if (!ips) return errorExit(ips.error());
   if (!knows(*ips, ip)) {
     err("Node " + pnnText(pnn) + " CANNOT host IP address " + ip.toString() + "\n");
     return 1;
