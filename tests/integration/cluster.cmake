@@ -4,3 +4,4 @@
 ctdb_add_integration_test(integration_cluster_takeover cluster_takeover.sh 240)
 ctdb_add_integration_test(integration_cluster_stock_helper cluster_stock_helper.sh 180)
 ctdb_add_integration_test(integration_cluster_random cluster_random.sh 300)
+ctdb_add_integration_test(integration_cluster_stock_cli cluster_stock_cli.sh 300)
