@@ -221,7 +221,7 @@ Result<AllocResult> allocate(const AllocInput& input) {
       detail::runNonDeterministic(s, input.noIpFailback);
       break;
     case Algorithm::Lcp2:
-      detail::runLcp2(s, input.noIpFailback, input.forceRebalance);
+      detail::runLcp2(s, input.noIpFailback, input.forceRebalance, input.exactCtdbArithmetic);
       break;
   }
   return s.takeResult();

@@ -44,7 +44,9 @@
  *
  * Determinism: the result depends only on the input (no randomness, no
  * hashing order); equal inputs give equal outputs, identical to CTDB 4.17's
- * ipalloc() for the same inputs (checked against CTDB's own driver).
+ * ipalloc() for the same inputs (checked against CTDB's own driver) while
+ * AllocInput::exactCtdbArithmetic is set (the default). Cleared, LCP2 uses
+ * 64-bit sums and differs from CTDB only where CTDB's 32-bit sums wrap.
  *
  * Threading: allocate() is reentrant; it shares no state.
  */
@@ -120,6 +122,12 @@ struct AllocInput {
   /* PNNs the leader was asked to rebalance onto (LCP2 only; duplicates and
    * out-of-range PNNs allowed, the latter are reported and ignored). */
   std::vector<uint32_t> forceRebalance;
+  /* LCP2's imbalance sums. true (default, ctdb_ipalloc): unsigned 32-bit and
+   * wrapping, as CTDB 4.17 (bit-for-bit its answers; with ~780+ addresses of
+   * one /16 on a node the sums wrap and failback stops early). false (the
+   * daemon's takeover run): 64-bit, no wrap, so such clusters balance. Both
+   * give the same answer whenever no 32-bit sum wraps. */
+  bool exactCtdbArithmetic = true;
 };
 
 struct IpAssignment {

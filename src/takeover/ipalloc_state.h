@@ -90,6 +90,8 @@ class State {
 
 void runDeterministic(State& s, bool no_ip_failback);
 void runNonDeterministic(State& s, bool no_ip_failback);
-void runLcp2(State& s, bool no_ip_failback, const std::vector<uint32_t>& force_rebalance);
+/* exact_ctdb_arithmetic: 32-bit wrapping sums (CTDB 4.17) or 64-bit ones. */
+void runLcp2(State& s, bool no_ip_failback, const std::vector<uint32_t>& force_rebalance,
+             bool exact_ctdb_arithmetic);
 
 }  // namespace ctdb::takeover::detail

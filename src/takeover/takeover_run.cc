@@ -175,6 +175,7 @@ class Run : public std::enable_shared_from_this<Run> {
     input_.algorithm = opts_.algorithm;
     input_.noIpFailback = opts_.no_ip_failback;
     input_.forceRebalance = opts_.force_rebalance;
+    input_.exactCtdbArithmetic = opts_.exact_ctdb_arithmetic;
     input_.nodes.resize(map_.nodes.size());
     std::vector<Sent> reqs;
     for (const auto& n : map_.nodes) {

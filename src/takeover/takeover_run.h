@@ -17,7 +17,8 @@
  *      ONLY_AVAILABLE to every active node that knows >= 1 IP (available).
  *   3. allocation: takeover::allocate() (ipalloc.h) — the one piece a
  *      cluster version changes only through its inputs. If no node can host
- *      anything, skip to 6.
+ *      anything, skip to 6. LCP2 sums are 64-bit here (not CTDB's wrapping
+ *      32-bit) unless options.exact_ctdb_arithmetic.
  *   4. RELEASE_IP {new owner or -1} to every connected node that knows the IP
  *      and is not its new owner.
  *   5. TAKEOVER_IP {owner} to the owner of every IP with one.
@@ -68,6 +69,10 @@ struct TakeoverRunOptions {
   bool enable_bans = true;
   /* Per control for steps 1-2; steps 4-6 share 3 x timeout. */
   std::chrono::milliseconds timeout{9000};
+  /* LCP2 with CTDB 4.17's wrapping 32-bit imbalance sums (true) or 64-bit
+   * ones (false, the default: ~780+ IPs of one /16 on a node no longer stop
+   * the rebalancing early; doc/ipalloc.md "Where the daemon differs"). */
+  bool exact_ctdb_arithmetic = false;
 };
 
 
