@@ -59,32 +59,20 @@ void ClientConnection::readSome() {
 
 void ClientConnection::send(std::vector<uint8_t> bytes) {
   if (is_closed_ || bytes.empty()) return;
-  queued_bytes_ += bytes.size();
-  outq_.push_back(std::move(bytes));
-  if (queued_bytes_ > kMaxQueuedBytes) {
+  outq_.push(std::move(bytes));
+  if (outq_.queuedBytes() > kMaxQueuedBytes) {
     close("write queue over " + std::to_string(kMaxQueuedBytes) + " bytes (client not reading)");
     return;
   }
   // Try at once: most replies fit in the socket buffer, saving a loop pass.
-  if (outq_.size() == 1) flush();
+  if (outq_.packetCount() == 1) flush();
 }
 
 void ClientConnection::flush() {
-  while (!outq_.empty() && !is_closed_) {
-    auto& front = outq_.front();
-    ssize_t n = ::send(fd_.get(), front.data() + out_offset_, front.size() - out_offset_,
-                       MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) break;
-      close(std::string("write failed: ") + strerror(errno));
-      return;
-    }
-    out_offset_ += static_cast<size_t>(n);
-    queued_bytes_ -= static_cast<size_t>(n);
-    if (out_offset_ == front.size()) {
-      outq_.pop_front();
-      out_offset_ = 0;
-    }
+  if (is_closed_) return;
+  if (int err = outq_.flushTo(fd_.get()); err != 0) {
+    close(std::string("write failed: ") + strerror(err));
+    return;
   }
   updateWatch();
 }
@@ -99,7 +87,6 @@ void ClientConnection::close(const std::string& reason) {
   if (is_closed_) return;
   is_closed_ = true;
   outq_.clear();
-  queued_bytes_ = 0;
   if (fde_) fde_->setFlags(0);
   ::shutdown(fd_.get(), SHUT_RDWR);
   auto on_close = cb_.on_close;

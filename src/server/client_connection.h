@@ -32,6 +32,7 @@
 #include "protocol/packet.h"
 #include "server/srvid_registry.h"
 #include "util/event_loop.h"
+#include "util/write_queue.h"
 
 namespace ctdb::server {
 
@@ -63,7 +64,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   ClientId id() const { return id_; }
   pid_t peerPid() const { return peer_pid_; }
   bool isClosed() const { return is_closed_; }
-  size_t queuedBytes() const { return queued_bytes_; }
+  size_t queuedBytes() const { return outq_.queuedBytes(); }
 
  private:
   void onEvent(uint16_t flags);
@@ -76,9 +77,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   const pid_t peer_pid_;
   Callbacks cb_;
   protocol::PacketFramer framer_;
-  std::deque<std::vector<uint8_t>> outq_;
-  size_t out_offset_ = 0;  // bytes of outq_.front() already written
-  size_t queued_bytes_ = 0;
+  WriteQueue outq_;
   bool is_closed_ = false;
   UniqueFd fd_;
   std::unique_ptr<FdEvent> fde_;  // after fd_: unregistered before the fd closes

@@ -78,33 +78,21 @@ void NodeLink::readSome() {
 bool NodeLink::send(std::vector<uint8_t> bytes) {
   if (is_closed_ || is_connecting_) return false;
   if (bytes.empty()) return true;
-  if (queued_bytes_ + bytes.size() > kMaxQueuedBytes) {
+  if (outq_.queuedBytes() + bytes.size() > kMaxQueuedBytes) {
     fail("write queue over " + std::to_string(kMaxQueuedBytes) + " bytes (peer not reading)");
     return false;
   }
-  queued_bytes_ += bytes.size();
-  outq_.push_back(std::move(bytes));
+  outq_.push(std::move(bytes));
   ++packets_sent_;
-  if (outq_.size() == 1) flush();
+  if (outq_.packetCount() == 1) flush();
   return !is_closed_;
 }
 
 void NodeLink::flush() {
-  while (!outq_.empty() && !is_closed_) {
-    auto& front = outq_.front();
-    ssize_t n = ::send(fd_.get(), front.data() + out_offset_, front.size() - out_offset_,
-                       MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) break;
-      fail(std::string("write failed: ") + strerror(errno));
-      return;
-    }
-    out_offset_ += static_cast<size_t>(n);
-    queued_bytes_ -= static_cast<size_t>(n);
-    if (out_offset_ == front.size()) {
-      outq_.pop_front();
-      out_offset_ = 0;
-    }
+  if (is_closed_) return;
+  if (int err = outq_.flushTo(fd_.get()); err != 0) {
+    fail(std::string("write failed: ") + strerror(err));
+    return;
   }
   updateWatch();
 }
@@ -120,7 +108,6 @@ void NodeLink::close() {
   if (is_closed_) return;
   is_closed_ = true;
   outq_.clear();
-  queued_bytes_ = 0;
   if (fde_) fde_->setFlags(0);
   if (fd_.valid()) ::shutdown(fd_.get(), SHUT_RDWR);
 }

@@ -40,6 +40,7 @@
 #include "ctdb/c_handles.h"
 #include "protocol/packet.h"
 #include "util/event_loop.h"
+#include "util/write_queue.h"
 
 namespace ctdb::server {
 
@@ -67,7 +68,7 @@ class NodeLink {
   bool isClosed() const { return is_closed_; }
   bool isUp() const { return !is_connecting_ && !is_closed_; }
   const std::string& name() const { return name_; }
-  size_t queuedBytes() const { return queued_bytes_; }
+  size_t queuedBytes() const { return outq_.queuedBytes(); }
   uint64_t packetsSent() const { return packets_sent_; }
 
  private:
@@ -83,9 +84,7 @@ class NodeLink {
   std::string name_;
   Callbacks cb_;
   protocol::PacketFramer framer_;
-  std::deque<std::vector<uint8_t>> outq_;
-  size_t out_offset_ = 0;
-  size_t queued_bytes_ = 0;
+  WriteQueue outq_;
   uint64_t packets_sent_ = 0;
   bool is_connecting_;
   bool is_closed_ = false;
