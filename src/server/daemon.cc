@@ -80,6 +80,7 @@ Status Daemon::init(UniqueFd listen_fd) {
   election_ = std::make_unique<LeaderElection>(loop_, *nodes_, *router_, tunables_,
                                                std::move(lock), LeaderElection::Options{});
   election_->setTakeoverRequester([this](const std::string&) { takeover_->requestRun(); });
+  election_->onLeaderChanged([this](uint32_t, uint32_t) { takeover_->onLeaderKnown(); });
   banning_ = std::make_unique<Banning>(loop_, *nodes_, *router_, tunables_, dispatcher_,
                                        [this]() { return election_->isLeader(); });
 

@@ -190,7 +190,14 @@ void IpCore::releaseIp(uint32_t pnn, const IpAddress& addr, Done done) {
     D_ERR("RELEASE_IP %s: %s in flight, refusing\n", addr.toString().c_str(), toString(ip->state));
     return answer(std::move(done), errnoError(EBUSY, "update in flight for " + addr.toString()));
   }
-  if (!kernelIface(addr)) {
+  // A held IP whose address the cached view misses is re-checked before the
+  // release is called redundant: the cache can lag a script's takeip by a
+  // notification, and a skipped release would leave the address on this
+  // node while the new owner takes it.
+  const bool is_absent =
+      !kernelIface(addr) &&
+      !(ip->state == IpState::Held && hooks_.kernel_iface_recheck && hooks_.kernel_iface_recheck(addr));
+  if (is_absent) {
     // Redundant release: record the new owner. A delete-pending IP goes now
     // (CTDB keeps it forever in this case).
     table_.unassign(*ip);

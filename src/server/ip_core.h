@@ -55,6 +55,10 @@ struct IpCoreHooks {
   std::function<bool()> is_takeover_running;
   /* Kernel: which interface holds ip (nullopt: none). */
   std::function<std::optional<std::string>(const IpAddress&)> kernel_iface;
+  /* Kernel, when the cached view says an address this node holds is gone:
+   * drain pending notifications and, if still absent, ask the kernel
+   * itself (a script may have added it moments ago). Unset: kernel_iface. */
+  std::function<std::optional<std::string>(const IpAddress&)> kernel_iface_recheck;
   /* Kernel: does a link of that name exist. */
   std::function<bool(const std::string&)> iface_exists;
   /* One gratuitous ARP / NA round. */

@@ -188,6 +188,7 @@ Status IpService::init(IpServiceOptions options) {
     if (!f) return std::nullopt;
     return f->iface;
   };
+  hooks.kernel_iface_recheck = [this](const IpAddress& a) { return kernelIfaceFresh(a, true); };
   hooks.iface_exists = [this](const std::string& name) { return watcher_->link(name).has_value(); };
   hooks.send_garp = [](const std::string& iface, const IpAddress& a) {
     return net::sendGratuitousArp(iface, a);

@@ -57,7 +57,8 @@ void TakeoverMessages::requestRun() {
   const uint32_t leader = nodes_.leader();
   if (leader != nodes_.ownPnn()) {
     if (leader == protocol::kUnknownPnn) {
-      D_INFO("takeover run wanted, but no leader is known yet - the election will run one\n");
+      D_INFO("takeover run wanted, but no leader is known yet - asking once one is\n");
+      has_request_for_leader_ = true;
       return;
     }
     D_INFO("asking the leader (node %u) for a takeover run\n", leader);
@@ -67,6 +68,12 @@ void TakeoverMessages::requestRun() {
   }
   has_queued_run_ = true;
   maybeStartRun();
+}
+
+void TakeoverMessages::onLeaderKnown() {
+  if (!has_request_for_leader_ || nodes_.leader() == protocol::kUnknownPnn) return;
+  has_request_for_leader_ = false;
+  requestRun();
 }
 
 void TakeoverMessages::maybeStartRun() {

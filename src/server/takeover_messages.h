@@ -45,7 +45,9 @@
  * requestRun() on a non-leader (this node reached RUNNING, an address it
  * holds vanished, a link changed) sends TAKEOVER_RUN {own pnn, srvid 0} to
  * the leader, as CTDB's local IP check asks the recovery master; with no
- * leader known it is dropped (the election's winner runs one anyway).
+ * leader known yet it is kept and sent by onLeaderKnown() (a node that
+ * restarts into a running cluster reaches RUNNING before the first LEADER
+ * message arrives; dropping the request left it without IPs).
  * A failed run is retried after kRetryDelay (CTDB's need_takeover_run,
  * retried by the recovery daemon's 1 s main loop) while this node is
  * leader; the run's BANNING message gives the culprit ban credits, so a
@@ -84,6 +86,9 @@ class TakeoverMessages {
   void setRunner(Runner runner) { runner_ = std::move(runner); }
   /* Queue a run as if a TAKEOVER_RUN with srvid 0 arrived. */
   void requestRun();
+  /* The leader became known (or changed): sends a request kept while none
+   * was known. */
+  void onLeaderKnown();
 
   bool areRunsDisabled() const { return disable_timer_ != nullptr; }
   /* Disables that arrived during a run and wait for its end. */
@@ -121,6 +126,7 @@ class TakeoverMessages {
   Runner runner_;
   std::vector<Waiter> queued_;   // for the next run
   bool has_queued_run_ = false;  // a run was requested (maybe with srvid 0)
+  bool has_request_for_leader_ = false;  // requestRun() while no leader known
   std::vector<Waiter> running_;  // answered when the current run ends
   bool is_running_ = false;
   uint64_t completed_runs_ = 0;

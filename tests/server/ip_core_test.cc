@@ -83,6 +83,13 @@ class IpCoreTest : public ::testing::Test {
     h.request_takeover_run = [this] { runs_requested_++; };
     h.is_takeover_running = [this] { return run_in_progress_; };
     h.kernel_iface = [this](const IpAddress& a) -> std::optional<std::string> {
+      if (stale_cache_.contains(a)) return std::nullopt;  // cache lags the kernel
+      auto it = kernel_.find(a);
+      if (it == kernel_.end()) return std::nullopt;
+      return it->second;
+    };
+    h.kernel_iface_recheck = [this](const IpAddress& a) -> std::optional<std::string> {
+      rechecks_++;
       auto it = kernel_.find(a);
       if (it == kernel_.end()) return std::nullopt;
       return it->second;
@@ -123,6 +130,8 @@ class IpCoreTest : public ::testing::Test {
 
   std::unique_ptr<EventLoop> loop_;
   std::map<IpAddress, std::string> kernel_;
+  std::set<IpAddress> stale_cache_;  // addresses the cached view misses
+  int rechecks_ = 0;
   std::set<std::string> links_{"eth0", "eth1"};
   std::unique_ptr<FakeActions> actions_;
   std::unique_ptr<IpCore> core_;
@@ -249,6 +258,26 @@ TEST_F(IpCoreTest, RedundantReleaseOnlyRecordsOwner) {
   ASSERT_TRUE(release("198.19.0.1", 1).ok());
   EXPECT_TRUE(actions_->log.empty());
   EXPECT_EQ(entry("198.19.0.1").pnn, 1u);
+}
+
+TEST_F(IpCoreTest, ReleaseOfHeldIpRechecksKernelWhenCacheMissesIt) {
+  // The cache can lag a script's takeip by a notification: a release that
+  // trusted it would be "redundant" and leave the address on this node
+  // while the new owner takes it (seen as an IP on two nodes).
+  add("198.19.0.1/16", {"eth0"});
+  ASSERT_TRUE(take("198.19.0.1").ok());
+  stale_cache_.insert(A("198.19.0.1"));
+  ASSERT_TRUE(release("198.19.0.1", 2).ok());
+  EXPECT_EQ(rechecks_, 1);
+  EXPECT_EQ(actions_->log.back(), "releaseip eth0 198.19.0.1/16");
+  EXPECT_FALSE(kernel_.contains(A("198.19.0.1")));
+  EXPECT_EQ(entry("198.19.0.1").pnn, 2u);
+}
+
+TEST_F(IpCoreTest, RedundantReleaseOfUnheldIpDoesNotAskTheKernel) {
+  add("198.19.0.1/16", {"eth0"});
+  ASSERT_TRUE(release("198.19.0.1", 1).ok());
+  EXPECT_EQ(rechecks_, 0);  // no dump per IP for IPs this node never held
 }
 
 TEST_F(IpCoreTest, ReleaseFailsWhenKernelStillHasAddress) {
