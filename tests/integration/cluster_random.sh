@@ -30,8 +30,14 @@ count_in() { echo $(nodes_in "$1") | wc -w; }
 # a reseeded RANDOM and the run would not be reproducible from the seed)
 pick() { local a=($@); P=${a[$((RANDOM % ${#a[@]}))]}; }
 
-disabled_empty() { local k; for k in $(nodes_in disabled); do [ "$(cc_count "$k")" = 0 ] || return 1; done; }
-settled() { cc_exactly_once && disabled_empty; }
+disabled_empty() {
+    local k c
+    for k in $(nodes_in disabled); do
+        c=$(cc_count "$k")
+        [ "$c" = 0 ] || { CC_WHY="disabled node $k holds $c IPs"; return 1; }
+    done
+}
+settled() { CC_WHY=""; cc_exactly_once && disabled_empty; }
 
 worst=0
 for step in $(seq 1 "$STEPS"); do
@@ -44,10 +50,10 @@ for step in $(seq 1 "$STEPS"); do
     pick "${actions[@]}"; act=$P
     case $act in
     disable) pick $(nodes_in up); k=$P; pick $(nodes_in up) $(nodes_in disabled); via=$P
-             node_ctdb "$via" -n "$k" disable >/dev/null 2>&1 || cluster_log "(disable reported an error)"
+             out=$(node_ctdb "$via" -n "$k" disable 2>&1) || cluster_log "(disable via node $via reported an error: $(echo $out | cut -c1-300))"
              state[$k]=disabled ;;
     enable)  pick $(nodes_in disabled); k=$P; pick $(nodes_in up) $(nodes_in disabled); via=$P
-             node_ctdb "$via" -n "$k" enable >/dev/null 2>&1 || cluster_log "(enable reported an error)"
+             out=$(node_ctdb "$via" -n "$k" enable 2>&1) || cluster_log "(enable via node $via reported an error: $(echo $out | cut -c1-300))"
              state[$k]=up ;;
     kill)    pick $(nodes_in up) $(nodes_in disabled); k=$P
              cc_kill "$k"; state[$k]=dead ;;
