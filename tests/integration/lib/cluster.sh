@@ -94,11 +94,20 @@ cluster_destroy() {
 cluster_on_exit() {
     local rc=$?
     if [ $rc != 0 ] && [ $rc != 77 ] && [ -n "$CLUSTER_WORK" ]; then
-        local f
+        local f k
+        # What each live daemon thinks of the cluster, then its log without
+        # the one-line-per-IP noise (hundreds of takeip/releaseip lines
+        # would push the cause out of the CI excerpt).
+        for k in $(seq 0 $((${CLUSTER_N:-0} - 1))); do
+            node_alive "$k" 2>/dev/null || continue
+            echo "---- node $k: ctdb status / leader" >&2
+            timeout 5 env CTDB_SOCKET="$(node_socket "$k")" "$CLUSTER_BIN/ctdb" status 2>&1 | head -12 >&2
+            timeout 5 env CTDB_SOCKET="$(node_socket "$k")" "$CLUSTER_BIN/ctdb" leader 2>&1 >&2
+        done
         for f in "$CLUSTER_WORK"/node*/log.ctdbd; do
             [ -f "$f" ] || continue
-            echo "---- last lines of $f" >&2
-            tail -n 40 "$f" >&2
+            echo "---- last lines of $f ($(grep -cE ': (takeip|releaseip) [0-9a-f.:]+/[0-9]+ (on|from) ' "$f") per-IP lines left out)" >&2
+            grep -vE ': (takeip|releaseip) [0-9a-f.:]+/[0-9]+ (on|from) ' "$f" | tail -n 40 >&2
         done
     fi
     cluster_destroy
