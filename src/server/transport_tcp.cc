@@ -88,6 +88,7 @@ struct NodeTransport::Peer {
   bool has_failed_connect = false;  // log only the first failure of a series
   std::chrono::milliseconds backoff{0};
   std::unique_ptr<Timer> retry_timer;
+  std::chrono::steady_clock::time_point out_started{};  // last connectOut()
   std::unique_ptr<Timer> connect_timer;
 };
 
@@ -203,6 +204,12 @@ void NodeTransport::dropLink(std::unique_ptr<NodeLink>& link) {
   loop_.deleteLater(std::move(link));
 }
 
+/* A connect attempt older than this, still not up when the peer connects
+ * to us, is presumed stuck (SYN sent while the peer was down). Younger ones
+ * are left alone so that two nodes starting together do not keep dropping
+ * each other's fresh attempts. */
+static constexpr std::chrono::milliseconds kStaleConnect{50};
+
 void NodeTransport::onAccept() {
   for (int i = 0; i < 16; ++i) {
     sockaddr_storage ss;
@@ -232,6 +239,22 @@ void NodeTransport::onAccept() {
     found->in = makeLink(*found, false, std::move(fd), false);
     D_INFO("node transport: accepted connection from node %u (%s)\n", found->pnn,
            peerName(*found).c_str());
+    // The peer is evidently up: do not let our outgoing connection sit out
+    // a reconnect backoff of up to reconnect_max or a connect attempt that
+    // hangs (a restarted node stayed "disconnected" for ~2 s after it had
+    // connected to us).
+    if (found->out && found->out->isConnecting() &&
+        loop_.now() - found->out_started > kStaleConnect) {
+      // A connect attempt made while the peer was down can hang in SYN
+      // retransmits until connect_timeout: start a fresh one.
+      found->connect_timer.reset();
+      dropLink(found->out);
+    }
+    if (!found->out) {
+      found->retry_timer.reset();
+      found->backoff = options_.reconnect_min;
+      connectOut(*found);
+    }
   }
 }
 
@@ -259,6 +282,7 @@ void NodeTransport::connectOut(Peer& p) {
     is_connecting = true;
   }
   p.out = makeLink(p, true, std::move(fd), is_connecting);
+  p.out_started = loop_.now();
   if (!is_connecting) {
     onOutgoingUp(p);
     return;
