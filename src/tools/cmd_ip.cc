@@ -223,6 +223,12 @@ int cmdAddip(ToolContext& ctx, const std::vector<std::string>& args) {
     err("Invalid IP/Mask " + args[0] + "\n");
     return 1;
   }
+  /* Ours: a name no kernel can have is refused here, not after 5 refusals
+   * 3 s apart by the daemon (4.17 sends it anyway). */
+  if (auto bad = ifaceListError(args[1])) {
+    err(*bad);
+    return 1;
+  }
   auto ips = publicIpsOrReport(ctx, ctx.cmd_pnn);
   if (!ips) return 1;
   auto report = [&](bool added) {
@@ -414,6 +420,8 @@ int cmdGratarp(ToolContext& ctx, const std::vector<std::string>& args) {
 namespace {
 
 /* One attempt of 4.17's moveip(); 0 or the failure's return value. */
+constexpr int kNoSuchNode = -1000;
+
 int moveIpOnce(ToolContext& ctx, const IpAddress& ip, uint32_t pnn) {
   if (auto st = ctx.client->sendMessage(protocol::kBroadcastConnected, protocol::kSrvidDisableIpCheck,
                                         protocol::encodeU32(2 * static_cast<uint32_t>(ctx.opts.timelimit)));
@@ -421,8 +429,22 @@ int moveIpOnce(ToolContext& ctx, const IpAddress& ip, uint32_t pnn) {
     err("Failed to disable IP check\n");
     return errorExit(st.error());
   }
-  auto ips = publicIpsOrReport(ctx, pnn);
-  if (!ips) return errorExit(ips.error());
+  auto ips = ctx.client->getPublicIps(pnn);
+  if (!ips) {
+    /* Ours: a PNN missing from the node map is reported in one line and
+     * not retried (4.17 retries 5 times, 3 s apart, printing 11 lines). */
+    if (const protocol::NodeMap* nm = getNodemap(ctx, true); nm != nullptr) {
+      bool exists = false;
+      for (const auto& n : nm->nodes) exists |= n.pnn == pnn && !(n.flags & NF::kDeleted);
+      if (!exists) {
+        err("Node " + pnnText(pnn) + " does not exist\n");
+        return kNoSuchNode;
+      }
+    }
+    err(ips.error().context + "\n");
+    err("Failed to get Public IPs from node " + pnnText(pnn) + "\n");
+    return errorExit(ips.error());
+  }
   if (!knows(*ips, ip)) {
     err("Node " + pnnText(pnn) + " CANNOT host IP address " + ip.toString() + "\n");
     return 1;
@@ -467,6 +489,7 @@ int cmdMoveip(ToolContext& ctx, const std::vector<std::string>& args) {
   for (int i = 0; i < kAddMoveRetries; ++i) {
     ret = moveIpOnce(ctx, *ip, target);
     if (ret == 0) break;
+    if (ret == kNoSuchNode) return 1;
     ctx.client->runUntil([] { return false; }, kRetryPause);
   }
   if (ret != 0) {

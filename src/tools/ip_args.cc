@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -82,6 +83,23 @@ std::vector<std::string> splitNonEmpty(const std::string& text, char sep) {
     start = e + 1;
   }
   return v;
+}
+
+std::optional<std::string> ifaceListError(const std::string& list) {
+  constexpr size_t kLinuxIfaceNameMax = 15;  // IFNAMSIZ - 1
+  size_t start = 0;
+  while (true) {
+    size_t comma = list.find(',', start);
+    std::string name = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (name.empty()) return "Empty interface name in '" + list + "'\n";
+    if (name.size() > kLinuxIfaceNameMax) return "Interface name '" + name + "' too long\n";
+    bool bad = name == "." || name == "..";
+    for (unsigned char c : name)
+      if (c == '/' || c == ':' || std::isspace(c) || c < 0x20 || c == 0x7F) bad = true;
+    if (bad) return "Invalid interface name '" + name + "'\n";
+    if (comma == std::string::npos) return std::nullopt;
+    start = comma + 1;
+  }
 }
 
 bool sockAddrLess(const IpAddress& a, const IpAddress& b) {

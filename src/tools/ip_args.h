@@ -36,6 +36,13 @@ std::optional<unsigned long> smbStrtoul(const std::string& text, int base, bool 
 /* strtok(text, sep) tokens (empty ones skipped). */
 std::vector<std::string> splitNonEmpty(const std::string& text, char sep);
 
+/* Ours, not 4.17: addip's IFACE[,IFACE...] checked against Linux's rules
+ * for interface names (dev_valid_name: 1..15 characters, no '/', ':' or
+ * white space, not "." or ".."). nullopt = fine; otherwise the one-line
+ * message (with its newline). 4.17 sends any name and, when the daemon
+ * refuses it, retries for 15 s. */
+std::optional<std::string> ifaceListError(const std::string& list);
+
 /* ctdb_sock_addr_cmp() order for port-less addresses: IPv4 before IPv6,
  * then the address bytes. */
 bool sockAddrLess(const IpAddress& a, const IpAddress& b);

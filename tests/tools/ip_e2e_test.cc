@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -448,4 +449,182 @@ TEST(IpE2E, BanUnban) {
   EXPECT_EQ(json({"ban", "30"})["ban_time"].n, 30);
 }
 
+/* admin (#7): --json of stop, continue and unban parses, and its fields agree
+ * with the fake daemon's node flags afterwards. A node already in the wanted
+ * state: changed false, leader null, 4.17's message on stderr, exit 0, and
+ * the flags untouched. */
+TEST(IpE2E, JsonOfStopContinueUnbanAgreesWithTheDaemon) {
+  struct Case {
+    std::vector<std::string> args;
+    uint32_t pnn;
+    uint32_t before, after;  // the node's flags
+    bool changed;
+    std::string err;
+  };
+  const uint32_t kStopped = P::NodeFlags::kStopped, kBanned = P::NodeFlags::kBanned;
+  const std::vector<Case> cases = {
+      {{"-n", "2", "stop"}, 2, 0, kStopped, true, ""},
+      {{"stop"}, 0, kStopped, kStopped, false, "Node 0 is already stopped\n"},
+      {{"continue"}, 0, kStopped, 0, true, ""},
+      {{"-n", "1", "continue"}, 1, 0, 0, false, "Node 1 is not stopped\n"},
+      {{"-n", "1", "unban"}, 1, kBanned, 0, true, ""},
+      {{"unban"}, 0, 0, 0, false, "Node 0 is not banned\n"},
+      {{"-n", "2", "unban"}, 2, kBanned | kStopped, kStopped, true, ""},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> a{"--json"};
+    a.insert(a.end(), c.args.begin(), c.args.end());
+    uint32_t seen = 0xDEADBEEF;
+    RunResult r = runAgainstFake(
+        CTDB_TOOL_PATH, a, [&c](FakeDaemon& d) { d.setNodeFlags(c.pnn, c.before); },
+        [&c, &seen](FakeDaemon& d) { seen = d.nodeFlags(c.pnn); });
+    EXPECT_EQ(r.status, 0) << label(a) << ": " << r.err;
+    EXPECT_EQ(r.err, c.err) << label(a);
+    EXPECT_EQ(seen, c.after) << label(a) << ": the daemon's flags";
+    auto j = JsonReader::parse(r.out);
+    ASSERT_TRUE(j.has_value()) << label(a) << " printed no valid JSON: " << r.out;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << label(a);
+    EXPECT_EQ(j->o.size(), 3u) << label(a) << ": " << r.out;  // pnn, changed, leader; no ban_time
+    EXPECT_EQ((*j)["pnn"].t, Json::T::Num);
+    EXPECT_EQ((*j)["pnn"].n, c.pnn) << label(a);
+    EXPECT_EQ((*j)["changed"].t, Json::T::Bool) << label(a);
+    EXPECT_EQ((*j)["changed"].b, c.changed) << label(a);
+    if (c.changed) {
+      EXPECT_EQ((*j)["leader"].n, 0) << label(a) << ": the fake's leader answered the takeover run";
+    } else {
+      EXPECT_TRUE(j->has("leader") && (*j)["leader"].isNull()) << label(a) << ": " << r.out;
+    }
+  }
+}
+
+/* admin (#7): bad input to the CLI gives one clear line on stderr (or 4.17's
+ * usage text) and the exit status 4.17 gives, never a crash or a hang: bad
+ * interface names for addip/setifacelink, malformed and out-of-range PNNs,
+ * ban times, unknown options and commands. Every case is also run with the
+ * stock tool (same status, stdout, stderr and packets) when installed. */
+TEST(IpE2E, BadInputGivesOneLineErrors) {
+  struct Case {
+    std::vector<std::string> args;
+    int status;
+    std::string err;      // exact stderr
+    bool usage = false;   // stdout is the command's usage text
+  };
+  const std::string long17 = "abcdefghijklmnopq";
+  const std::vector<Case> cases = {
+      /* setifacelink: the name is looked up in GET_IFACES first */
+      {{"setifacelink", long17, "down"}, 1, "Interface name '" + long17 + "' too long\n"},
+      {{"setifacelink", "", "down"}, 1, ""},
+      {{"setifacelink", "eth/0", "down"}, 1, ""},
+      {{"setifacelink", "eth 0", "down"}, 1, ""},
+      {{"setifacelink", "eth0", ""}, 1, "", true},
+      /* PNNs */
+      {{"-n", "99", "ip"}, 1, "Node 99 does not exist\n"},
+      {{"-n", "3", "ifaces"}, 1, "Node 3 does not exist\n"},
+      {{"-n", "-2", "ip"}, 1, "Node 4294967294 does not exist\n"},
+      {{"-n", "abc", "ip"}, 1, "Invalid option abc: invalid numeric value\n"},
+      {{"-n", "1x", "ip"}, 1, "Invalid option 1x: invalid numeric value\n"},
+      {{"-n", "99999999999", "ip"}, 1, "Invalid option 99999999999: number too large or too small\n"},
+      {{"ip", "-n"}, 1, "Invalid option -n: missing argument\n"},
+      {{"moveip", "198.19.0.2", "-1"}, 1, "Invalid option -1: unknown option\n"},
+      {{"reloadips", "0,abc"}, 1, "Invalid node abc\n"},
+      {{"reloadips", "0,99"}, 1, "Node 99 does not exist\n"},
+      /* ban times */
+      {{"ban", "0"}, 22, "Ban time cannot be zero\n"},
+      {{"ban", "abc"}, 22, ""},
+      {{"ban", ""}, 22, ""},
+      {{"ban", "30", "x"}, 1, "", true},
+      {{"unban", "x"}, 1, "", true},
+      {{"stop", "x"}, 1, "", true},
+      /* options and commands */
+      {{"--bogus", "ip"}, 1, "Invalid option --bogus: unknown option\n"},
+      {{"-Z", "ip"}, 1, "Invalid option -Z: unknown option\n"},
+      {{"-t", "abc", "ip"}, 1, "Invalid option abc: invalid numeric value\n"},
+      {{"bogus"}, 1, "Unknown command 'bogus'\n"},
+      {{"ip", "bogus"}, 1, "", true},
+      {{""}, 1, "Unknown command ''\n"},
+  };
+  for (const auto& c : cases) {
+    RunResult r = ours(c.args);
+    EXPECT_EQ(r.status, c.status) << label(c.args);
+    EXPECT_EQ(r.err, c.err) << label(c.args);
+    EXPECT_LE(std::count(r.err.begin(), r.err.end(), '\n'), 1) << label(c.args);
+    if (c.usage) {
+      EXPECT_EQ(r.out.rfind("Usage:", 0), 0u) << label(c.args) << ": " << r.out;
+    } else if (c.args[0] == "setifacelink" && c.err.empty()) {
+      EXPECT_EQ(r.out, "Interface " + c.args[1] + " not configured on node 0\n") << label(c.args);
+    } else {
+      EXPECT_EQ(r.out, "") << label(c.args);
+    }
+  }
+  /* 4.17 reads an empty or "-1" -n as "this node" (popt gives 0 for "",
+   * -1 is its "not given"); ours does the same. */
+  for (const std::string pnn : {"", "-1"}) {
+    RunResult r = ours({"-n", pnn, "ip"});
+    EXPECT_EQ(r.status, 0) << "-n '" << pnn << "'";
+    EXPECT_EQ(r.out, kCaptureIp) << "-n '" << pnn << "'";
+  }
+}
+
+/* Ours, not 4.17: moveip to a PNN that is not in the node map says so in one
+ * line at once; 4.17 retries 5 times 3 s apart and prints 11 lines. A PNN
+ * that exists but fails is still retried. */
+TEST(IpE2E, MoveipToAMissingNodeFailsAtOnce) {
+  auto start = std::chrono::steady_clock::now();
+  RunResult r = runAgainstFake(CTDB_TOOL_PATH, {"moveip", "198.19.0.2", "99"}, {});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "Node 99 does not exist\n");
+  EXPECT_EQ(r.out, "");
+  int takes = 0, releases = 0;
+  for (const auto& p : r.packets) {
+    takes += p.rfind("CONTROL TAKEOVER_IP", 0) == 0;
+    releases += p.rfind("CONTROL RELEASE_IP", 0) == 0;
+  }
+  EXPECT_EQ(takes + releases, 0);
+  /* Node 2 exists and refuses: the 4.17 retries (5 x GET_PUBLIC_IPS). */
+  start = std::chrono::steady_clock::now();
+  RunResult e = runAgainstFake(CTDB_TOOL_PATH, {"moveip", "198.19.0.2", "2"},
+                               [](FakeDaemon& d) { d.setControlStatus(P::Opcode::GetPublicIps, -1); });
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(e.status, 1);
+  EXPECT_NE(e.err.find("Failed to move IP 198.19.0.2 to node 2\n"), std::string::npos) << e.err;
+}
+
+/* Ours, not 4.17: addip refuses interface names no kernel can have (Linux's
+ * dev_valid_name) before sending ADD_PUBLIC_IP; 4.17 sends them and, when
+ * the daemon refuses, retries 5 times 3 s apart. Valid lists still work. */
+TEST(IpE2E, AddipRefusesImpossibleInterfaceNames) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "Empty interface name in ''\n"},
+      {"eth0,", "Empty interface name in 'eth0,'\n"},
+      {",eth0", "Empty interface name in ',eth0'\n"},
+      {"abcdefghijklmnop", "Interface name 'abcdefghijklmnop' too long\n"},
+      {"eth0,abcdefghijklmnopq", "Interface name 'abcdefghijklmnopq' too long\n"},
+      {"eth/0", "Invalid interface name 'eth/0'\n"},
+      {"eth 0", "Invalid interface name 'eth 0'\n"},
+      {"eth0:1", "Invalid interface name 'eth0:1'\n"},
+      {"eth\t0", "Invalid interface name 'eth\t0'\n"},
+      {"..", "Invalid interface name '..'\n"},
+  };
+  for (const auto& [iface, msg] : cases) {
+    std::vector<std::string> a{"addip", "198.19.1.1/16", iface};
+    auto start = std::chrono::steady_clock::now();
+    RunResult r = runAgainstFake(CTDB_TOOL_PATH, a, {}, [](FakeDaemon& d) {
+      EXPECT_EQ(d.publicIps(0).ips.size(), 6u);  // nothing added
+    });
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2)) << label(a);
+    EXPECT_EQ(r.status, 1) << label(a);
+    EXPECT_EQ(r.err, msg) << label(a);
+    EXPECT_EQ(r.out, "") << label(a);
+    for (const auto& p : r.packets) EXPECT_EQ(p.find("ADD_PUBLIC_IP"), std::string::npos) << label(a);
+  }
+  /* The longest valid name and a list are sent. */
+  for (const std::string iface : {"abcdefghijklmno", "eth0,eth1"}) {
+    RunResult r = runAgainstFake(CTDB_TOOL_PATH, {"addip", "198.19.1.1/16", iface}, {});
+    EXPECT_EQ(r.status, 0) << iface << ": " << r.err;
+    bool sent = false;
+    for (const auto& p : r.packets) sent |= p.rfind("CONTROL ADD_PUBLIC_IP", 0) == 0;
+    EXPECT_TRUE(sent) << iface;
+  }
+}
 }  // namespace
