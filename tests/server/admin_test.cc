@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "client/connection.h"
+#include "config/public_addresses.h"
 #include "protocol/types.h"
 #include "raw_client.h"
 #include "server/control_socket.h"
@@ -362,6 +363,122 @@ TEST_F(AdminTest, HundredsOfOverlappingIpControlsAreAllMatched) {
     EXPECT_EQ(s.rfind("198.19.1.", 0), 0u) << s;
   }
   EXPECT_EQ(core.table().checkInvariants(), "");
+}
+
+/* admin (#7), bad input at the daemon: ADD_PUBLIC_IP and
+ * SET_IFACE_LINK_STATE with interface names that cannot exist (empty, too
+ * long, with '/' or a space, an empty element of a list), a bad mask or link
+ * state, and controls for a PNN that does not exist. Each is answered with
+ * status -1 and a one-line error naming the field; nothing changes and the
+ * daemon keeps answering. */
+TEST_F(AdminTest, BadInterfaceNamesAndPnnsAreRefusedWithOneLineErrors) {
+  NullActions actions(*loop_);
+  IpCoreHooks hooks;
+  hooks.own_pnn = 0;
+  hooks.kernel_iface = [](const IpAddress&) { return std::nullopt; };
+  hooks.iface_exists = [](const std::string& n) { return n == "eth0"; };
+  hooks.send_garp = [](const std::string&, const IpAddress&) { return Status{}; };
+  hooks.public_addresses_file = dir_.file("public_addresses");
+  IpCore core(*loop_, actions, hooks);
+  auto entries = config::parsePublicAddresses("198.19.1.1/16 eth0\n", "pa");
+  ASSERT_TRUE(entries.ok());
+  ASSERT_TRUE(core.loadEntries(*entries, "pa").ok());
+  ASSERT_TRUE(registerIpControls(daemon_->controls(), core).ok());
+
+  struct Answer {
+    int32_t status = -9999;
+    std::string errmsg;
+  };
+  auto ask = [&](uint32_t dest, Opcode op, std::vector<uint8_t> data) {
+    std::optional<Answer> a;
+    client::ControlRequest req;
+    req.destnode = dest;
+    req.opcode = op;
+    req.data = std::move(data);
+    req.timeout = 2000ms;
+    auto pending = conn_->control(req, [&](Result<protocol::ReplyControl> r) {
+      Answer x;
+      if (r) {
+        x.status = r->status;
+        x.errmsg = r->errmsg.value_or("");
+      }
+      a = x;
+    });
+    loop_->runUntil([&] { return a.has_value(); }, 3000ms);
+    return a.value_or(Answer{});
+  };
+  auto addip = [&](const std::string& ip, uint32_t mask, const std::string& iface) {
+    protocol::AddrInfo ai{protocol::SockAddr{*IpAddress::parse(ip), 0}, mask, iface};
+    return ask(0, Opcode::AddPublicIp, protocol::encode(ai));
+  };
+  auto known = [&] {
+    std::string s;
+    for (const auto& p : core.publicIps(false)) s += p.addr.ip.toString() + " ";
+    return s;
+  };
+  const std::string before = known();
+  ASSERT_EQ(before, "198.19.1.1 ");
+
+  const std::vector<std::pair<std::string, std::string>> bad_ifaces = {
+      {"", "no interface given"},
+      {"abcdefghijklmnopq", "abcdefghijklmnopq"},
+      {"eth/0", "eth/0"},
+      {"eth 0", "eth 0"},
+      {"eth0,", "''"},
+      {",eth0", "''"},
+      {"eth9", "eth9"},
+  };
+  for (const auto& [iface, named] : bad_ifaces) {
+    Answer a = addip("198.19.2.1", 16, iface);
+    EXPECT_EQ(a.status, -1) << "'" << iface << "'";
+    EXPECT_NE(a.errmsg.find(named), std::string::npos) << "'" << iface << "': " << a.errmsg;
+    EXPECT_EQ(a.errmsg.find('\n'), std::string::npos) << a.errmsg;
+  }
+  for (uint32_t mask : {0u, 33u, 4096u}) {
+    Answer a = addip("198.19.2.1", mask, "eth0");
+    EXPECT_EQ(a.status, -1) << mask;
+    EXPECT_NE(a.errmsg.find("invalid mask " + std::to_string(mask)), std::string::npos) << a.errmsg;
+  }
+  EXPECT_EQ(known(), before);
+
+  const protocol::IfaceList ifaces_before = core.ifaces();
+  auto setlink = [&](const std::string& name, uint16_t state) {
+    protocol::Iface i;
+    i.name = name;
+    i.link_state = state;
+    i.references = 0;
+    return ask(0, Opcode::SetIfaceLinkState, protocol::encode(i));
+  };
+  for (const std::string& name : {std::string(""), std::string("eth/0"), std::string("eth 0"),
+                                  std::string("eth9")}) {
+    Answer a = setlink(name, 0);
+    EXPECT_EQ(a.status, -1) << "'" << name << "'";
+    EXPECT_EQ(a.errmsg.find('\n'), std::string::npos) << a.errmsg;
+  }
+  Answer st2 = setlink("eth0", 2);
+  EXPECT_EQ(st2.status, -1);
+  EXPECT_NE(st2.errmsg.find("link state 2"), std::string::npos) << st2.errmsg;
+  std::vector<uint8_t> unterminated = protocol::encode(protocol::Iface{"eth0", 0, 0});
+  std::fill(unterminated.begin(), unterminated.begin() + protocol::kIfaceNameField, 'a');
+  Answer nt = ask(0, Opcode::SetIfaceLinkState, unterminated);
+  EXPECT_EQ(nt.status, -1);
+  EXPECT_NE(nt.errmsg.find("not terminated"), std::string::npos) << nt.errmsg;
+  Answer shortp = ask(0, Opcode::SetIfaceLinkState, {1, 2, 3});
+  EXPECT_EQ(shortp.status, -1);
+  EXPECT_NE(shortp.errmsg.find("payload of 3 bytes"), std::string::npos) << shortp.errmsg;
+  EXPECT_EQ(core.ifaces(), ifaces_before);
+
+  /* A PNN that does not exist (this daemon knows one node): an error, and
+   * the daemon still answers afterwards. */
+  for (uint32_t dest : {1u, 99u, 0xFFFFFFF0u}) {
+    Answer a = ask(dest, Opcode::GetPublicIps, {});
+    EXPECT_NE(a.status, 0) << dest;
+    EXPECT_NE(a.status, -9999) << dest << ": no answer";
+  }
+  EXPECT_EQ(ask(0, Opcode::GetPublicIps, {}).status, 0);
+  EXPECT_EQ(addip("198.19.2.1", 16, "eth0").status, 0);
+  EXPECT_EQ(known(), "198.19.2.1 198.19.1.1 ");  // newest first, as GET_PUBLIC_IPS lists
+  EXPECT_EQ(conn_->invalidReqidCount(), 0u);
 }
 
 }  // namespace
