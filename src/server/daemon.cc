@@ -81,6 +81,22 @@ Status Daemon::init(UniqueFd listen_fd) {
                                                std::move(lock), LeaderElection::Options{});
   election_->setTakeoverRequester([this](const std::string&) { takeover_->requestRun(); });
   election_->onLeaderChanged([this](uint32_t, uint32_t) { takeover_->onLeaderKnown(); });
+  // FIRST_RECOVERY ends once the node is part of a cluster with a leader
+  // (CTDB 4.5 leaves it after the recovery master's first recovery): a node
+  // rejoining a running cluster must not report RUNNING, nor be asked to
+  // host IPs, while it cannot yet reach the other nodes.
+  addStartupStep(Runstate::FirstRecovery, [this](StepDone done) {
+    if (nodes_->leader() != protocol::kUnknownPnn) return done({});
+    D_NOTICE("first recovery: waiting for a leader\n");
+    first_recovery_done_ = std::move(done);
+  });
+  election_->onLeaderChanged([this](uint32_t, uint32_t now) {
+    if (now == protocol::kUnknownPnn || !first_recovery_done_) return;
+    D_NOTICE("first recovery: node %u is leader\n", now);
+    auto done = std::move(first_recovery_done_);
+    first_recovery_done_ = nullptr;
+    done({});
+  });
   banning_ = std::make_unique<Banning>(loop_, *nodes_, *router_, tunables_, dispatcher_,
                                        [this]() { return election_->isLeader(); });
 

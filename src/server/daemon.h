@@ -11,7 +11,10 @@
  *             state, every startup step registered for it (addStartupStep)
  *             must report success; a failing step shuts the daemon down with
  *             exit code 1. This is where the event subsystem hooks the
- *             init/setup/startup events.
+ *             init/setup/startup events. The daemon's own step:
+ *             FIRST_RECOVERY waits until a leader is known (elected here,
+ *             or heard from a connected node), so RUNNING means "part of a
+ *             cluster with a leader".
  *   shutdown(reason, code)
  *             idempotent: run state SHUTDOWN, then the shutdown steps (in
  *             registration order, each awaited), then every client is
@@ -124,6 +127,7 @@ class Daemon {
   std::unique_ptr<LeaderElection> election_;
   std::unique_ptr<Banning> banning_;
   std::vector<std::pair<Runstate, Step>> startup_steps_;
+  StepDone first_recovery_done_;  // FIRST_RECOVERY waiting for a leader
   std::vector<Step> shutdown_steps_;
   std::function<void(int)> on_exit_;
   bool is_started_ = false;
