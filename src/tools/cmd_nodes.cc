@@ -115,7 +115,11 @@ int banCommand(ToolContext& ctx, const std::vector<std::string>& args, bool ban)
   if (ban) {
     int e = 0;
     auto t = smbStrtoul(args[0], 0, false, &e);
-    if (!t) return e;
+    if (!t) {
+      /* Ours: 4.17 exits with EINVAL/ERANGE without a word. */
+      err("Invalid ban time " + args[0] + "\n");
+      return e;
+    }
     bs.time = static_cast<uint32_t>(*t);
     if (bs.time == 0) {
       err("Ban time cannot be zero\n");
