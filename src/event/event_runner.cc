@@ -1,12 +1,18 @@
 #include "event/event_runner.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cctype>
 #include <cstring>
+#include <string_view>
 #include <thread>
 
+#include "event/helper_proto.h"
 #include "util/logging.h"
 
 extern char** environ;
@@ -33,6 +39,44 @@ std::string keyFor(const EventRequest& r) {
 }
 
 }  // namespace
+
+IpBatchSupport scanIpBatchSupport(const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return IpBatchSupport::None;
+  size_t batch = 0, classic = 0;
+  const std::string marker = EH_BATCH_MARKER;
+  while (dirent* de = readdir(d)) {
+    std::string name = de->d_name;
+    // The helper's filter: "NN.name", not ending in '~', 3..31 bytes.
+    if (name.size() < 3 || name.size() > EH_MAX_SCRIPT_NAME || name.back() == '~' ||
+        !isdigit(static_cast<unsigned char>(name[0])) ||
+        !isdigit(static_cast<unsigned char>(name[1])) || name[2] != '.') {
+      continue;
+    }
+    std::string path = dir + "/" + name;
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR)) continue;
+    char buf[EH_BATCH_MARKER_SCAN];
+    ssize_t got = 0;
+    if (int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+      got = read(fd, buf, sizeof buf);
+      close(fd);
+    }
+    std::string_view head(buf, got > 0 ? size_t(got) : 0);
+    bool found = false;
+    for (size_t off = head.find(marker); off != std::string_view::npos && !found;
+         off = head.find(marker, off + 1)) {
+      const size_t end = off + marker.size();
+      const bool line_start = off == 0 || head[off - 1] == '\n';
+      const bool line_end = end == head.size() || std::strchr("\n\r \t", head[end]) != nullptr;
+      found = line_start && line_end;
+    }
+    ++(found ? batch : classic);
+  }
+  closedir(d);
+  if (batch == 0) return IpBatchSupport::None;
+  return classic == 0 ? IpBatchSupport::All : IpBatchSupport::Mixed;
+}
 
 size_t defaultMaxHelpers() {
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -169,16 +213,29 @@ void EventRunner::dispatch() {
     if (ready.empty()) return;
     auto first = queue_[ready[0]];
     std::vector<size_t> chosen = {ready[0]};
-    if (isIpEvent(first->req.event)) {
+    const bool is_group = first->req.batch != 0 && (first->req.event == Event::TakeIp ||
+                                                     first->req.event == Event::ReleaseIp);
+    if (is_group) {
+      // Every ready member of the group goes into this one helper.
+      for (size_t k = 1; k < ready.size() && chosen.size() < EH_MAX_BATCH; ++k) {
+        const auto& q = queue_[ready[k]];
+        if (q->req.batch == first->req.batch && q->req.event == first->req.event &&
+            q->timeout == first->timeout) {
+          chosen.push_back(ready[k]);
+        }
+      }
+    } else if (isIpEvent(first->req.event)) {
+      auto packable = [&](const Request& q) {
+        return isIpEvent(q.req.event) && q.req.batch == 0 && q.timeout == first->timeout;
+      };
       size_t ready_ip = 0;
       for (size_t i : ready) {
-        if (isIpEvent(queue_[i]->req.event) && queue_[i]->timeout == first->timeout) ++ready_ip;
+        if (packable(*queue_[i])) ++ready_ip;
       }
       size_t free_slots = options_.max_helpers - helpers_.size();
       size_t batch = std::min(options_.max_batch, (ready_ip + free_slots - 1) / free_slots);
       for (size_t k = 1; k < ready.size() && chosen.size() < batch; ++k) {
-        const auto& q = queue_[ready[k]];
-        if (isIpEvent(q->req.event) && q->timeout == first->timeout) chosen.push_back(ready[k]);
+        if (packable(*queue_[ready[k]])) chosen.push_back(ready[k]);
       }
     }
     std::vector<std::shared_ptr<Request>> jobs;
@@ -187,11 +244,11 @@ void EventRunner::dispatch() {
       queue_.erase(queue_.begin() + static_cast<long>(*it));
     }
     for (auto& j : jobs) busy_keys_.insert(j->key);
-    startHelper(std::move(jobs));
+    startHelper(std::move(jobs), is_group);
   }
 }
 
-void EventRunner::startHelper(std::vector<std::shared_ptr<Request>> batch) {
+void EventRunner::startHelper(std::vector<std::shared_ptr<Request>> batch, bool is_batch_group) {
   auto fail_all = [&](const Error& e) {
     for (auto& r : batch) {
       busy_keys_.erase(r->key);
@@ -217,6 +274,7 @@ void EventRunner::startHelper(std::vector<std::shared_ptr<Request>> batch) {
                                                         : options_.events_dir;
   spec.timeout = batch[0]->timeout;
   spec.env = environmentFor(changes_path);
+  spec.is_batch_group = is_batch_group;
   for (auto& r : batch) spec.jobs.push_back(HelperJob{r->req.event, r->req.args});
 
   Helper* raw = h.get();
@@ -226,6 +284,21 @@ void EventRunner::startHelper(std::vector<std::shared_ptr<Request>> batch) {
   };
   cbs.on_exit = [this, raw](std::vector<size_t> unfinished) {
     removeHelper(raw, unfinished, false);
+  };
+  cbs.on_batch_done = [this, ev](size_t, size_t count, bool fallback, ScriptResult s) {
+    ++batch_runs_;
+    if (!fallback && !s.isFailure()) {
+      D_INFO("event: %sbatch of %zu IPs: script %s %s in %.3f s\n", toString(ev), count,
+             s.name.c_str(), toString(s.state), double(s.duration().count()) / 1e6);
+      return;
+    }
+    std::string out = s.output;
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    if (auto nl = out.rfind('\n'); nl != std::string::npos) out = out.substr(nl + 1);
+    if (fallback) ++batch_fallbacks_;
+    D_ERR("event: %sbatch of %zu IPs: script %s %s (status %d)%s%s; %s\n", toString(ev), count,
+          s.name.c_str(), toString(s.state), s.status(), out.empty() ? "" : ": ", out.c_str(),
+          fallback ? "running it per IP to find the failed ones" : "every IP of the run fails");
   };
   auto proc = HelperProcess::spawn(loop_, reaper_, spec, std::move(cbs));
   if (!proc.ok()) {

@@ -18,6 +18,13 @@
  *  - Batching: when more IP keys are ready than helpers are free, one
  *    helper runs up to options.max_batch IP events one after the other
  *    (each still one normal script run per IP), which cuts spawns.
+ *  - Batch groups: takeip (or releaseip) requests with the same non-zero
+ *    EventRequest::batch id that are ready together run in ONE helper as
+ *    one batch group (helper_proto.h): batch-capable scripts run once for
+ *    all of them (SCRIPT takeipbatch, IPs on stdin), classic scripts once
+ *    per IP. Each request still gets its own EventResult, completion and
+ *    changes line. A member whose IP is busy waits and runs later (with
+ *    the other late members of its id). ScriptIpActions makes the ids.
  *
  * Changes file (contract §5, event/changes_file.h): after a successful IP
  * event its line "EVENT ARGS..." is appended before the request completes;
@@ -61,6 +68,14 @@ namespace ctdb::event {
 
 size_t defaultMaxHelpers();
 
+/* Which scripts of an ip_events.d tree take the batch events (declare
+ * EH_BATCH_MARKER in their first EH_BATCH_MARKER_SCAN bytes, the test the
+ * helper applies): None (no runnable script does, or the tree is empty),
+ * All (every executable script does), Mixed. Reads the directory and the
+ * scripts' first KiB, as the helper will. */
+enum class IpBatchSupport { None, All, Mixed };
+IpBatchSupport scanIpBatchSupport(const std::string& dir);
+
 struct EventRunnerOptions {
   std::string helper_path;    // ctdb_event_helper
   std::string events_dir;     // CTDB_BASE/events.d
@@ -76,6 +91,7 @@ struct EventRequest {
   Event event = Event::Monitor;
   std::vector<std::string> args;
   std::optional<std::chrono::milliseconds> timeout;  // default options.timeout
+  uint64_t batch = 0;  // takeip/releaseip: same non-zero id = one batch group
 };
 
 class EventRunner {
@@ -92,6 +108,9 @@ class EventRunner {
   /* Last completed run of `e` (nullptr: never run). */
   const EventResult* lastStatus(Event e) const;
   void setTimeout(std::chrono::milliseconds t) { options_.timeout = t; }
+  IpBatchSupport ipBatchSupport() const { return scanIpBatchSupport(options_.ip_events_dir); }
+  size_t maxHelpers() const { return options_.max_helpers; }
+  EventLoop& loop() const { return loop_; }
   ChangesFile& changes() { return *changes_; }
 
   /* Diagnostics (tests): helpers running now, the most ever running at
@@ -100,6 +119,10 @@ class EventRunner {
   size_t maxConcurrentHelpers() const { return max_seen_; }
   size_t helpersSpawned() const { return spawned_; }
   size_t queuedRequests() const { return queue_.size(); }
+  /* Batch runs of batch-capable scripts reported by helpers, and how many
+   * of them failed and fell back to per-IP runs. */
+  size_t batchRuns() const { return batch_runs_; }
+  size_t batchFallbacks() const { return batch_fallbacks_; }
 
  private:
   struct Request;
@@ -109,7 +132,7 @@ class EventRunner {
   void scheduleDispatch();
   void dispatch();
   void removeHelper(Helper* h, const std::vector<size_t>& unfinished, bool is_killed);
-  void startHelper(std::vector<std::shared_ptr<Request>> batch);
+  void startHelper(std::vector<std::shared_ptr<Request>> batch, bool is_batch_group);
   void onJobDone(Helper* h, size_t job, std::vector<ScriptResult> scripts);
   void finishRequest(const std::shared_ptr<Request>& r, Result<EventResult> res);
   void cancelRequest(const std::shared_ptr<Request>& r);
@@ -128,6 +151,8 @@ class EventRunner {
   Helper* monitor_ = nullptr;
   size_t max_seen_ = 0;
   size_t spawned_ = 0;
+  size_t batch_runs_ = 0;
+  size_t batch_fallbacks_ = 0;
   bool is_dispatch_posted_ = false;
   bool is_sync_posted_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

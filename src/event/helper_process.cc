@@ -24,7 +24,8 @@ std::chrono::system_clock::time_point fromUs(int64_t us) {
 }  // namespace
 
 HelperProcess::HelperProcess(EventLoop& loop, ChildReaper& reaper, size_t njobs, Callbacks cbs)
-    : loop_(loop), reaper_(reaper), cbs_(std::move(cbs)), job_done_(njobs, false) {}
+    : loop_(loop), reaper_(reaper), cbs_(std::move(cbs)), job_done_(njobs, false),
+      current_(njobs) {}
 
 Result<std::unique_ptr<HelperProcess>> HelperProcess::spawn(EventLoop& loop, ChildReaper& reaper,
                                                             const HelperSpec& spec,
@@ -34,6 +35,20 @@ Result<std::unique_ptr<HelperProcess>> HelperProcess::spawn(EventLoop& loop, Chi
   // Plan everything before the vfork-style spawn: argv, envp, fds.
   std::vector<std::string> args = {spec.helper_path, std::to_string(kResultFdInChild),
                                    std::to_string(spec.timeout.count()), spec.script_dir};
+  if (spec.is_batch_group) {
+    const Event ev = spec.jobs[0].event;
+    if (spec.jobs.size() > EH_MAX_BATCH || (ev != Event::TakeIp && ev != Event::ReleaseIp)) {
+      return errnoError(EINVAL, "event helper: a batch group needs 1.." +
+                                    std::to_string(EH_MAX_BATCH) + " takeip or releaseip jobs");
+    }
+    for (const auto& j : spec.jobs) {
+      if (j.event != ev || j.args.size() != 3) {
+        return errnoError(EINVAL, "event helper: a batch group mixes events or arguments");
+      }
+    }
+    args.push_back(EH_BATCH_WORD);
+    args.push_back(std::to_string(spec.jobs.size()));
+  }
   for (const auto& j : spec.jobs) {
     if (j.args.size() + 1 > EH_MAX_JOB_WORDS) {
       return errnoError(E2BIG, std::string("event helper: too many arguments for ") +
@@ -214,14 +229,25 @@ bool HelperProcess::parseRecords() {
         D_ERR("event helper: pid %d: %s\n", pid_, r.error().message().c_str());
         continue;
       }
-      current_.push_back(std::move(*r));
+      if (job < current_.size()) current_[job].push_back(std::move(*r));
+    } else if (h.type == EH_REC_BATCH_DONE && h.len >= sizeof(eh_batch_done)) {
+      eh_batch_done b;
+      std::memcpy(&b, p, sizeof b);
+      uint32_t job = 0;
+      auto r = decodeScriptDone(p + sizeof b, h.len - sizeof b, &job);
+      script_pgid_ = 0;
+      if (!r.ok()) {
+        D_ERR("event helper: pid %d: %s\n", pid_, r.error().message().c_str());
+        continue;
+      }
+      if (cbs_.on_batch_done) cbs_.on_batch_done(job, b.count, b.fallback != 0, std::move(*r));
     } else if (h.type == EH_REC_JOB_END && h.len >= sizeof(eh_job_end)) {
       eh_job_end e;
       std::memcpy(&e, p, sizeof e);
-      if (e.job >= job_done_.size()) continue;
+      if (e.job >= job_done_.size() || job_done_[e.job]) continue;
       job_done_[e.job] = true;
-      auto scripts = std::move(current_);
-      current_.clear();
+      auto scripts = std::move(current_[e.job]);
+      current_[e.job] = {};
       if (cbs_.on_job_done) cbs_.on_job_done(e.job, std::move(scripts));
     }
     if (alive.expired() || !fde_) return false;

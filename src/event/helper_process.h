@@ -12,10 +12,16 @@
  * (event/helper_proto.h) are parsed as they arrive:
  *   on_script_start(job, pid)  a script of `job` is running as group `pid`
  *   on_job_done(job, scripts)  job finished; scripts in run order
+ *   on_batch_done(first, n, fallback, script)
+ *                              a batch run of one script for n jobs ended
+ *                              (informational; fallback = it failed and
+ *                              runs per job now)
  *   on_exit(unfinished)        EOF: the helper is gone; `unfinished` lists
  *                              the jobs that never reported an end
- * All callbacks run on loop iterations after spawn(), never inside it, in
- * record order. A callback may destroy the HelperProcess (then no further
+ * With spec.is_batch_group all jobs form one batch group (helper_proto.h):
+ * they must all be takeip or all releaseip; their JOB_ENDs may come in any
+ * order. All callbacks run on loop iterations after spawn(), never inside
+ * it, in record order. A callback may destroy the HelperProcess (then no further
  * callback runs).
  *
  * kill() / the destructor: SIGTERM to the helper (it SIGKILLs the group of
@@ -52,6 +58,7 @@ struct HelperSpec {
   std::string script_dir;
   std::chrono::milliseconds timeout{0};  // per job; 0 = none
   std::vector<HelperJob> jobs;           // 1..n, run in order
+  bool is_batch_group = false;           // jobs form one batch group
   std::vector<std::string> env;          // complete environment, "NAME=value"
 };
 
@@ -61,6 +68,8 @@ class HelperProcess {
     std::function<void(size_t job, pid_t script_pid)> on_script_start;
     std::function<void(size_t job, std::vector<ScriptResult> scripts)> on_job_done;
     std::function<void(std::vector<size_t> unfinished)> on_exit;
+    std::function<void(size_t first_job, size_t count, bool fallback, ScriptResult script)>
+        on_batch_done;
   };
 
   static Result<std::unique_ptr<HelperProcess>> spawn(EventLoop& loop, ChildReaper& reaper,
@@ -90,7 +99,7 @@ class HelperProcess {
   pid_t pid_ = -1;
   pid_t script_pgid_ = 0;  // running script (0 = none)
   std::vector<bool> job_done_;
-  std::vector<ScriptResult> current_;  // results of the job in progress
+  std::vector<std::vector<ScriptResult>> current_;  // per job, until its JOB_END
   std::vector<uint8_t> buf_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::shared_ptr<bool> reaped_ = std::make_shared<bool>(false);

@@ -14,6 +14,21 @@
  * exactly what a single-event run would do (same script argv, own timeout).
  * TIMEOUT_MS applies to each job separately (0 = no timeout).
  *
+ * Batch group: the words "batch K" followed by K jobs that are all
+ * "4 takeip IFACE IP BITS" or all "4 releaseip IFACE IP BITS" (K at most
+ * EH_MAX_BATCH). The group's jobs keep their own job numbers and each gets
+ * its own SCRIPT_DONE records and JOB_END, but the scripts run once for the
+ * group: a script declaring EH_BATCH_MARKER in its first
+ * EH_BATCH_MARKER_SCAN bytes runs once as "SCRIPT takeipbatch" /
+ * "releaseipbatch" with "IFACE IP BITS" lines on stdin, and its result is
+ * reported for every job of the run (one EH_REC_BATCH_DONE record says how
+ * the run itself went); other scripts run per job with the classic argv.
+ * A failed batch run is repeated per job with the classic argv (reported
+ * per job instead); a timed-out one fails every job in it. A job whose
+ * script failed gets its JOB_END at once, so JOB_ENDs of a group may come
+ * in any order and SCRIPT_DONE records of different jobs interleave.
+ * Timeout budgets: see ctdb_event_helper.c.
+ *
  * Result stream on RESULT_FD: a sequence of records, each an eh_rec_hdr
  * followed by `len` payload bytes:
  *
@@ -22,6 +37,10 @@
  *                        process group id, so the daemon can kill the group
  *   EH_REC_SCRIPT_DONE   eh_script_done + name bytes + output bytes
  *   EH_REC_JOB_END       eh_job_end; after the last script of job `job`
+ *   EH_REC_BATCH_DONE    eh_batch_done + eh_script_done + name + output:
+ *                        how one batch run of a script went (job = the
+ *                        first job of the run; informational, the per-job
+ *                        SCRIPT_DONE records carry the verdicts)
  *
  * The stream ends with EOF when the helper exits. A job without JOB_END at
  * EOF did not finish (helper killed or crashed).
@@ -35,11 +54,16 @@
 #define EH_MAX_SCRIPT_NAME 31 /* CTDB 4.5 MAX_SCRIPT_NAME: longer names are ignored */
 #define EH_MAX_OUTPUT 4096    /* last bytes of stdout+stderr kept per script */
 #define EH_MAX_RECORD (64 + EH_MAX_SCRIPT_NAME + EH_MAX_OUTPUT)
+#define EH_MAX_BATCH 8192         /* jobs in one batch group */
+#define EH_BATCH_WORD "batch"     /* starts a batch group on the command line */
+#define EH_BATCH_MARKER "# ctdb-ip-events: batch" /* a line: the script takes *batch events */
+#define EH_BATCH_MARKER_SCAN 1024 /* bytes of a script searched for the marker */
 
 enum eh_record_type {
   EH_REC_SCRIPT_START = 1,
   EH_REC_SCRIPT_DONE = 2,
   EH_REC_JOB_END = 3,
+  EH_REC_BATCH_DONE = 4,
 };
 
 /* How a script ended (eh_script_done.kind). `code` meaning in brackets. */
@@ -73,6 +97,12 @@ struct eh_script_done {
   uint32_t output_total; /* bytes the script wrote (saturating); > output_len = truncated */
   int64_t start_us;      /* CLOCK_REALTIME, microseconds */
   int64_t end_us;
+};
+
+struct eh_batch_done {
+  uint32_t count;    /* jobs (IPs) in the run */
+  uint32_t fallback; /* 1: it failed and is being re-run per job */
+  /* followed by struct eh_script_done (job = first job of the run) */
 };
 
 struct eh_job_end {
