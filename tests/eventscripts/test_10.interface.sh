@@ -89,8 +89,9 @@ run events.d $S init
 expect_rc 0
 expect_actions <<X
 sysctl -q -w net/ipv4/conf/eth0/promote_secondaries=1
-ip addr del 198.19.0.1/16 dev eth0
-ip addr del 2001:db8::5/64 dev eth1
+ip -force -batch -
+ip address del 2001:db8::5/64 dev eth1
+ip address del 198.19.0.1/16 dev eth0
 X
 expect_state addrs <<X
 eth0 198.19.9.9/16
