@@ -120,6 +120,27 @@ expect_rc 0
 expect_count 0 '^ip addr del'
 expect_count 0 '^ss'
 
+begin "releaseip: address removed by someone else during the delete counts as released"
+link eth0 up
+addr eth0 198.19.0.1/16
+echo 198.19.0.1/16 >"$T/state/vanish_on_del"
+run ip_events.d $S releaseip eth0 198.19.0.1 16
+expect_rc 0
+expect_err 'removed from eth0 by someone else'
+expect_state addrs <<X
+X
+
+begin "releaseip: a delete the kernel refuses (address still there) fails"
+link eth0 up
+addr eth0 198.19.0.1/16
+echo 198.19.0.1/16 >"$T/state/fail_del"
+run ip_events.d $S releaseip eth0 198.19.0.1 16
+expect_rc 1
+expect_err 'failed to delete 198.19.0.1/16 from eth0'
+expect_state addrs <<X
+eth0 198.19.0.1/16
+X
+
 begin "releaseip on a missing interface fails"
 link eth0 up
 run ip_events.d $S releaseip eth9 198.19.0.1 16
