@@ -30,7 +30,10 @@ Status toStatus(Result<EventResult> r) {
   // The script's last output line says why; an admin reading the log
   // should not have to re-run it.
   std::string why = lastLine(f->output);
-  return errnoError(EIO, r->commandLine() + ": script " + f->name + " " + toString(f->state) +
+  // ETIMEDOUT lets the daemon tell a hung script (CTDB 4.5 bans the node
+  // for it) from a failing one.
+  const int code = f->state == ScriptState::TimedOut ? ETIMEDOUT : EIO;
+  return errnoError(code, r->commandLine() + ": script " + f->name + " " + toString(f->state) +
                              " (status " + std::to_string(f->status()) + ")" +
                              (why.empty() ? "" : ": " + why));
 }

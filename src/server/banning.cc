@@ -109,6 +109,13 @@ void Banning::banNode(uint32_t pnn, uint32_t seconds) {
   router_.send(pnn, kSrvidBanRequest, protocol::encode(protocol::BanState{pnn, seconds}));
 }
 
+void Banning::banSelf(const std::string& reason) {
+  if (nodes_.localFlags() & NF::kBanned) return;  // already banned: keep its expiry
+  D_ERR("banning: node %u bans itself for %u seconds: %s\n", nodes_.ownPnn(),
+        tunables_.recoveryBanPeriod(), reason.c_str());
+  banNode(nodes_.ownPnn(), tunables_.recoveryBanPeriod());
+}
+
 void Banning::onBanRequest(std::span<const uint8_t> data) {
   auto b = protocol::decode<protocol::BanState>(data);
   if (!b) {

@@ -83,6 +83,10 @@ class Banning {
   void assignCredits(uint32_t culprit, uint32_t count, const std::string& reason);
   /* Bans pnn for `seconds` (sends the request, or applies it locally). */
   void banNode(uint32_t pnn, uint32_t seconds);
+  /* CTDB 4.5's ctdb_ban_self(): this node bans itself for
+   * RecoveryBanPeriod (an IP event or ipreallocated timed out: a node whose
+   * scripts hang must not keep public IPs). Not with EnableBans = 0. */
+  void banSelf(const std::string& reason);
   const BanCredits& credits() const { return credits_; }
   uint64_t bansIssued() const { return bans_issued_; }
 

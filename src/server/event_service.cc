@@ -50,36 +50,48 @@ std::string describeFailure(const Result<event::EventResult>& r) {
 
 bool succeeded(const Result<event::EventResult>& r) { return r && r->isSuccess(); }
 
-/* ScriptIpActions with EventScriptTimeout re-read before every IP event. */
+/* ScriptIpActions with EventScriptTimeout re-read before every IP event,
+ * and CTDB 4.5's reaction to a hung script: a takeip, releaseip, updateip
+ * or ipreallocated that timed out bans this node (ctdb_ban_self), which
+ * releases its IPs so that the cluster can host them elsewhere. */
 class TunedScriptIpActions final : public IpActions {
  public:
-  TunedScriptIpActions(event::EventRunner& runner, config::Tunables& tunables)
-      : runner_(runner), tunables_(tunables), inner_(runner) {}
+  using BanSelf = std::function<void(const std::string& reason)>;
+  TunedScriptIpActions(event::EventRunner& runner, config::Tunables& tunables, BanSelf ban_self)
+      : runner_(runner), tunables_(tunables), inner_(runner), ban_self_(std::move(ban_self)) {}
   PendingOp takeIp(const std::string& iface, const IpPrefix& ip, Done done) override {
     refresh();
-    return inner_.takeIp(iface, ip, std::move(done));
+    return inner_.takeIp(iface, ip, watch(std::move(done)));
   }
   PendingOp releaseIp(const std::string& iface, const IpPrefix& ip, Done done) override {
     refresh();
-    return inner_.releaseIp(iface, ip, std::move(done));
+    return inner_.releaseIp(iface, ip, watch(std::move(done)));
   }
   PendingOp updateIp(const std::string& old_iface, const std::string& new_iface,
                      const IpPrefix& ip, Done done) override {
     refresh();
-    return inner_.updateIp(old_iface, new_iface, ip, std::move(done));
+    return inner_.updateIp(old_iface, new_iface, ip, watch(std::move(done)));
   }
   PendingOp ipreallocated(Done done) override {
     refresh();
-    return inner_.ipreallocated(std::move(done));
+    return inner_.ipreallocated(watch(std::move(done)));
   }
 
  private:
   void refresh() {
     runner_.setTimeout(std::chrono::seconds(std::max<uint32_t>(tunables_.eventScriptTimeout(), 1)));
   }
+  Done watch(Done done) {
+    return [ban = ban_self_, done = std::move(done)](Status st) {
+      // A batch's IPs all time out together: banSelf() bans once.
+      if (!st && st.error().errnoValue() == ETIMEDOUT && ban) ban(st.error().message());
+      done(std::move(st));
+    };
+  }
   event::EventRunner& runner_;
   config::Tunables& tunables_;
   event::ScriptIpActions inner_;
+  BanSelf ban_self_;
 };
 
 }  // namespace
@@ -225,13 +237,22 @@ PendingOp EventService::runEvent(event::Event e,
 }
 
 std::unique_ptr<IpActions> EventService::makeIpActions() {
-  return std::make_unique<TunedScriptIpActions>(*runner_, daemon_.tunables());
+  return std::make_unique<TunedScriptIpActions>(
+      *runner_, daemon_.tunables(),
+      [this, alive = std::weak_ptr<bool>(alive_)](const std::string& why) {
+        if (alive.lock()) daemon_.banning().banSelf("IP event timed out: " + why);
+      });
 }
 
 PendingOp EventService::ipreallocated(IpActions::Done done) {
   runner_->setTimeout(
       std::chrono::seconds(std::max<uint32_t>(daemon_.tunables().eventScriptTimeout(), 1)));
-  return event::ScriptIpActions(*runner_).ipreallocated(std::move(done));
+  return event::ScriptIpActions(*runner_).ipreallocated(
+      [this, alive = std::weak_ptr<bool>(alive_), done = std::move(done)](Status st) {
+        if (!st && st.error().errnoValue() == ETIMEDOUT && alive.lock())
+          daemon_.banning().banSelf("ipreallocated timed out: " + st.error().message());
+        done(std::move(st));
+      });
 }
 
 void EventService::startupEvent(Daemon::StepDone done) {

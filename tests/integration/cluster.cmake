@@ -6,8 +6,9 @@ ctdb_add_integration_test(integration_cluster_stock_helper cluster_stock_helper.
 ctdb_add_integration_test(integration_cluster_random cluster_random.sh 300)
 # CI replays a fixed seed (it includes two leader kills). Random seeds:
 # run the script by hand (it prints its seed; CLUSTER_SEED replays one).
-# Known open race: seed 14371 (a leader killed right after another node
-# rejoined) shows IPs on two nodes for ~2 s in some runs.
+# Seeds 1-20, 12345 and 14371 pass repeatedly under CPU load since a
+# restarted node reaches RUNNING only once it knows the leader.
 set_property(TEST integration_cluster_random APPEND PROPERTY ENVIRONMENT "CLUSTER_SEED=12345")
 ctdb_add_integration_test(integration_cluster_stock_cli cluster_stock_cli.sh 300)
 ctdb_add_integration_test(integration_cluster_rejoin cluster_rejoin.sh 180)
+ctdb_add_integration_test(integration_cluster_hung_script cluster_hung_script.sh 180)
