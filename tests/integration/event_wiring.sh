@@ -71,7 +71,31 @@ out=$(ctdb0 scriptstatus ipreallocated)
 echo "$out" | sed 's/^/    /' >&2
 check "scriptstatus ipreallocated lists 99.probe OK" sh -c "echo '$out' | grep -q '^99.probe *Status:OK *Duration:'"
 check "scriptstatus ipreallocated header" sh -c "echo '$out' | grep -q 'scripts were executed last ipreallocated cycle'"
-check "scriptstatus --json" sh -c "CTDB_SOCKET=$(node_socket 0) $CLUSTER_BIN/ctdb --json scriptstatus ipreallocated | grep -q '\"name\":\"99.probe\",\"status\":\"OK\"'"
+# --json scriptstatus, parsed: the documented schema (doc/json.md) and the
+# same scripts/codes as -X scriptstatus
+CTDB_SOCKET=$(node_socket 0) "$CLUSTER_BIN/ctdb" --json scriptstatus ipreallocated > "$D/ss.json" \
+    || cluster_fail "ctdb --json scriptstatus ipreallocated failed"
+CTDB_SOCKET=$(node_socket 0) "$CLUSTER_BIN/ctdb" -X scriptstatus ipreallocated > "$D/ss.x" \
+    || cluster_fail "ctdb -X scriptstatus ipreallocated failed"
+check "scriptstatus --json parses and matches -X scriptstatus" python3 - "$D/ss.json" "$D/ss.x" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["pnn"] == 0, doc
+evs = doc["events"]
+assert [e["event"] for e in evs] == ["ipreallocated"], evs
+ev = evs[0]
+assert ev["ran"] is True, ev
+# -X prints a script's output raw (it may span lines): rows start with |EVENT|
+rows = [l.strip("|\n").split("|") for l in open(sys.argv[2]) if l.startswith("|ipreallocated|")]
+want = [(r[1], int(r[2]), r[3]) for r in rows]
+got = [(s["name"], s["code"], s["status"]) for s in ev["scripts"]]
+assert got == want, (got, want)
+assert ("99.probe", 0, "OK") in got, got
+for s in ev["scripts"]:
+    assert isinstance(s["start"], (int, float)) and isinstance(s["end"], (int, float)), s
+    assert s["end"] >= s["start"] and abs(s["duration"] - (s["end"] - s["start"])) < 0.01, s
+    assert isinstance(s["output"], str), s
+PY
 check "scriptstatus -X: header and one line per script" sh -c "CTDB_SOCKET=$(node_socket 0) $CLUSTER_BIN/ctdb -X scriptstatus ipreallocated > $D/x.out && head -1 $D/x.out | grep -q '^|Type|Name|Code|Status|Start|End|Error Output|$' && grep -q '^|ipreallocated|99.probe|0|OK|' $D/x.out"
 check "scriptstatus all covers init" sh -c "CTDB_SOCKET=$(node_socket 0) $CLUSTER_BIN/ctdb scriptstatus all | grep -q 'scripts were executed last init cycle'"
 check "scriptstatus of an unknown event fails" sh -c "! CTDB_SOCKET=$(node_socket 0) $CLUSTER_BIN/ctdb scriptstatus nosuch > $D/u.out 2>&1 && grep -q 'Unknown event name nosuch' $D/u.out"
