@@ -6,6 +6,10 @@
 #     A control run with promote_secondaries=0 shows the counting detects
 #     the loss of secondaries.
 #  2. takeip/updateip/releaseip round trips checked with `ip -o addr`.
+#  3. batch events: takeipbatch of 300 addresses (one repeated), then
+#     releaseipbatch of all: 300 RTM_DELADDR and no promotion (secondaries
+#     go before their primary); a missing interface in the middle of a
+#     batch fails it while the other addresses are added.
 # Only 198.18.0.0/15 addresses, only inside the namespace created here.
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -126,6 +130,39 @@ if ev takeip nosuch0 198.18.7.8 24 2>"$TMP/err" ; then
 	fail "takeip on a missing interface succeeded"
 fi
 grep -q "interface nosuch0 does not exist" "$TMP/err" || fail "no clear message: $(cat "$TMP/err")"
+
+# --- 3. batch events ----------------------------------------------------------
+B=300
+i=1
+while [ $i -le $B ] ; do
+	echo "v1 198.18.$((64 + i / 250)).$((i % 250 + 1)) 18"
+	i=$((i + 1))
+done >"$TMP/batch"
+evb () { ev "$1" <"$2" ; }
+start=$(date +%s%N)
+evb takeipbatch "$TMP/batch" || fail "takeipbatch of $B"
+echo "takeipbatch x$B took $(( ($(date +%s%N) - start) / 1000000 )) ms"
+n=$(nsx ip -o -4 addr show dev v1 | grep -c " inet 198\.18\.6[45]\.")
+[ "$n" -eq $B ] || fail "expected $B batch addresses on v1, got $n"
+evb takeipbatch "$TMP/batch" || fail "repeated takeipbatch not idempotent"
+monitor_start "$TMP/mon3"
+start=$(date +%s%N)
+evb releaseipbatch "$TMP/batch" || fail "releaseipbatch of $B"
+echo "releaseipbatch x$B took $(( ($(date +%s%N) - start) / 1000000 )) ms"
+monitor_sync "$TMP/mon3"
+monitor_stop
+del=$(grep -a -c "^Deleted.* v1 .*inet 198\.18\.6[45]\." "$TMP/mon3")
+new=$(grep -a -v "^Deleted" "$TMP/mon3" | grep -a -c " v1 .*inet 198\.18\.6[45]\.")
+echo "releaseipbatch: RTM_DELADDR=$del RTM_NEWADDR=$new"
+[ "$del" -eq $B ] || fail "releaseipbatch deleted $del addresses, expected $B"
+[ "$new" -eq 0 ] || fail "releaseipbatch caused $new promotions, expected 0"
+printf 'v1 198.18.66.1 18\nnosuch0 198.18.66.2 18\nv1 198.18.66.3 18\n' >"$TMP/bad"
+if evb takeipbatch "$TMP/bad" 2>"$TMP/err" ; then
+	fail "takeipbatch with a missing interface succeeded"
+fi
+grep -q "interface nosuch0 does not exist" "$TMP/err" || fail "no clear message: $(cat "$TMP/err")"
+has v1 198.18.66.1/18 || fail "198.18.66.1 not added next to the failed one"
+has v1 198.18.66.3/18 || fail "198.18.66.3 not added next to the failed one"
 
 if [ "$FAILED" -ne 0 ] ; then echo "$FAILED failure(s)" ; exit 1 ; fi
 echo "all integration checks passed"
