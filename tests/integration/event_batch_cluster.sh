@@ -7,8 +7,8 @@
 #     node (not one script run per IP), all in the kernels within seconds;
 #   - every node runs ipreallocated exactly once per takeover run of the
 #     disable (and of the enable);
-#   - the batch runs covered every moved IP; the changes files delivered
-#     one line per moved IP.
+#   - node 1's release batches covered its IPs;
+#   - ctdb scriptstatus takeip shows the batch-capable scripts OK.
 . "$(dirname "$0")/cluster_common.sh"
 
 N=600
@@ -91,5 +91,14 @@ phase disable node_ctdb 0 -n 1 disable
 moved_release=$(tail -n 20 "$(node_dir 1)/probe.ip" | awk '$1 ~ /^releaseip/ { n += $2 } END { print n + 0 }')
 check "disable: node 1's release batches covered its IPs" test "$moved_release" -ge $(( N / 3 - 10 ))
 phase enable node_ctdb 0 -n 1 enable
+
+# scriptstatus of takeip on a node that took IPs: the batch runs recorded
+# as the takeip event's scripts, all OK
+ss_ok() {
+    local out; out=$(node_ctdb 1 scriptstatus takeip) || return 1
+    echo "$out" | grep -q '^10\.interface *Status:OK' && echo "$out" | grep -q '^90\.probe *Status:OK'
+}
+check "scriptstatus takeip on node 1: 10.interface and 90.probe OK" ss_ok
+cluster_log "$(node_ctdb 1 scriptstatus takeip | head -4 | tr '\n' '|')"
 
 cluster_log "PASS: IP event batching on 3 nodes x $N IPs"
