@@ -39,6 +39,24 @@ bool countFits(Reader& r, uint32_t num, size_t record, const char* field) {
   return true;
 }
 
+/* A u32 count then that many fixed-size records (CTDB's list layout):
+ * the count is checked against the bytes left before anything is
+ * allocated, and a failing record is named "<item> I of N". */
+template <class Pull>
+auto pullCounted(Reader& r, size_t record, const char* count_field, const char* item, Pull pull)
+    -> std::vector<decltype(pull(r))> {
+  std::vector<decltype(pull(r))> out;
+  uint32_t num = r.u32(count_field);
+  if (!r.ok() || !countFits(r, num, record, count_field)) return out;
+  out.reserve(num);
+  for (uint32_t i = 0; i < num && r.ok(); ++i) {
+    r.setItem(itemName(item, i, num));
+    out.push_back(pull(r));
+  }
+  r.clearItem();
+  return out;
+}
+
 /* ---- sock_addr ---- */
 
 void put(Writer& w, const SockAddr& a) {
@@ -148,14 +166,7 @@ void put(Writer& w, const IfaceList& v) {
 }
 IfaceList pullIfaceList(Reader& r) {
   IfaceList v;
-  uint32_t num = r.u32("num");
-  if (!r.ok() || !countFits(r, num, kIfaceSize, "num")) return v;
-  v.ifaces.reserve(num);
-  for (uint32_t i = 0; i < num && r.ok(); ++i) {
-    r.setItem(itemName("iface", i, num));
-    v.ifaces.push_back(pullIface(r));
-  }
-  r.clearItem();
+  v.ifaces = pullCounted(r, kIfaceSize, "num", "iface", [](Reader& rr) { return pullIface(rr); });
   return v;
 }
 
@@ -182,16 +193,8 @@ Connection pullConnection(Reader& r) {
 }
 
 std::vector<Connection> pullConnections(Reader& r) {
-  std::vector<Connection> out;
-  uint32_t num = r.u32("num");
-  if (!r.ok() || !countFits(r, num, 2 * kSockAddrSize, "num")) return out;
-  out.reserve(num);
-  for (uint32_t i = 0; i < num && r.ok(); ++i) {
-    r.setItem(itemName("connection", i, num));
-    out.push_back(pullConnection(r));
-  }
-  r.clearItem();
-  return out;
+  return pullCounted(r, 2 * kSockAddrSize, "num", "connection",
+                     [](Reader& rr) { return pullConnection(rr); });
 }
 
 template <class T>
@@ -394,14 +397,7 @@ template <>
 Result<PublicIpList> decode<PublicIpList>(std::span<const uint8_t> buf) {
   Reader r(buf, "public_ip_list");
   PublicIpList v;
-  uint32_t num = r.u32("num");
-  if (r.ok() && countFits(r, num, 32, "num")) {
-    v.ips.reserve(num);
-    for (uint32_t i = 0; i < num && r.ok(); ++i) {
-      r.setItem(itemName("ip", i, num));
-      v.ips.push_back(pullPublicIp(r));
-    }
-  }
+  v.ips = pullCounted(r, 32, "num", "ip", [](Reader& rr) { return pullPublicIp(rr); });
   return finishDecode(r, std::move(v));
 }
 
@@ -415,14 +411,7 @@ template <>
 Result<NodeMap> decode<NodeMap>(std::span<const uint8_t> buf) {
   Reader r(buf, "node_map");
   NodeMap v;
-  uint32_t num = r.u32("num");
-  if (r.ok() && countFits(r, num, 36, "num")) {
-    v.nodes.reserve(num);
-    for (uint32_t i = 0; i < num && r.ok(); ++i) {
-      r.setItem(itemName("node", i, num));
-      v.nodes.push_back(pullNodeAndFlags(r));
-    }
-  }
+  v.nodes = pullCounted(r, 36, "num", "node", [](Reader& rr) { return pullNodeAndFlags(rr); });
   return finishDecode(r, std::move(v));
 }
 
