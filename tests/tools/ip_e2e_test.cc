@@ -20,6 +20,7 @@
 
 #include "fake_daemon.h"
 #include "json_check.h"
+#include "run_tool.h"
 #include "protocol/packet.h"
 
 #ifndef CTDB_TOOL_PATH
@@ -96,38 +97,11 @@ RunResult runAgainstFake(const std::string& tool, const std::vector<std::string>
   if (setup) setup(d);
   d.start();
   std::ofstream(d.dir() + "/nodes") << "198.18.0.1\n198.18.0.2\n198.18.0.3\n";
-  char out_tmpl[] = "/tmp/ctdb-ipe2e-out-XXXXXX";
-  char err_tmpl[] = "/tmp/ctdb-ipe2e-err-XXXXXX";
-  int out_fd = mkstemp(out_tmpl);
-  int err_fd = mkstemp(err_tmpl);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out_fd, 1);
-    dup2(err_fd, 2);
-    setenv("CTDB_SOCKET", d.socketPath().c_str(), 1);
-    setenv("CTDB_BASE", d.dir().c_str(), 1);
-    unsetenv("CTDB_TIMEOUT");
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(tool.c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(tool.c_str(), argv.data());
-    _exit(127);
-  }
+  auto o = ctdb::test::runTool(tool, args, d.socketPath(), d.dir());
   RunResult r;
-  int st = 0;
-  waitpid(pid, &st, 0);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  auto slurp = [](const char* path) {
-    std::ifstream f(path);
-    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  };
-  r.out = slurp(out_tmpl);
-  r.err = slurp(err_tmpl);
-  close(out_fd);
-  close(err_fd);
-  unlink(out_tmpl);
-  unlink(err_tmpl);
+  r.status = o.status;
+  r.out = std::move(o.out);
+  r.err = std::move(o.err);
   /* The tool may exit right after a fire-and-forget message: let the
    * daemon read its connection to EOF before looking at what it got. */
   EXPECT_TRUE(d.waitAllClosed(std::chrono::seconds(5))) << tool;

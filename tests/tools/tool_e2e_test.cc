@@ -14,6 +14,7 @@
 
 #include "fake_daemon.h"
 #include "json_check.h"
+#include "run_tool.h"
 
 #ifndef CTDB_TOOL_PATH
 #error CTDB_TOOL_PATH must name the built ctdb binary
@@ -32,40 +33,8 @@ struct RunResult {
 /* Runs tool with args; env CTDB_SOCKET/CTDB_BASE/TZ set for the child only. */
 RunResult runTool(const std::string& tool, const std::vector<std::string>& args,
                   const std::string& socket, const std::string& base) {
-  char out_tmpl[] = "/tmp/ctdb-e2e-out-XXXXXX";
-  char err_tmpl[] = "/tmp/ctdb-e2e-err-XXXXXX";
-  int out_fd = mkstemp(out_tmpl);
-  int err_fd = mkstemp(err_tmpl);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out_fd, 1);
-    dup2(err_fd, 2);
-    setenv("CTDB_SOCKET", socket.c_str(), 1);
-    setenv("CTDB_BASE", base.c_str(), 1);
-    setenv("TZ", "UTC", 1);
-    unsetenv("CTDB_TIMEOUT");
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(tool.c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(tool.c_str(), argv.data());
-    _exit(127);
-  }
-  RunResult r;
-  int st = 0;
-  waitpid(pid, &st, 0);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  auto slurp = [](const char* path) {
-    std::ifstream f(path);
-    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  };
-  r.out = slurp(out_tmpl);
-  r.err = slurp(err_tmpl);
-  close(out_fd);
-  close(err_fd);
-  unlink(out_tmpl);
-  unlink(err_tmpl);
-  return r;
+  auto o = ctdb::test::runTool(tool, args, socket, base);
+  return RunResult{o.status, std::move(o.out), std::move(o.err)};
 }
 
 class ToolE2E : public ::testing::Test {
