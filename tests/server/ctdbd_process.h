@@ -106,9 +106,11 @@ class CtdbdProcess {
     return -1;
   }
 
-  int stop(int sig = SIGTERM) {
+  /* The bound is generous: under CI load a daemon in the middle of its
+   * start-up events can take seconds to run its shutdown steps. */
+  int stop(int sig = SIGTERM, std::chrono::milliseconds timeout = std::chrono::milliseconds(20000)) {
     if (pid_ > 0 && exit_status_ < 0) kill(pid_, sig);
-    return waitExit();
+    return waitExit(timeout);
   }
 
   std::string output() const {
