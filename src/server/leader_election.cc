@@ -212,6 +212,7 @@ void LeaderElection::sendElectionRequest() {
 }
 
 void LeaderElection::restartElectionTimer() {
+  heard_leader_.reset();  // a new election packet: earlier claims are stale
   auto timeout = std::chrono::seconds(std::max<uint32_t>(1, tunables_.electionTimeout()));
   election_timer_ = std::make_unique<Timer>(loop_, timeout, [this]() { onElectionEnd(); });
 }
@@ -262,6 +263,14 @@ void LeaderElection::onElectionEnd() {
   if (is_claiming_ && canLead()) {
     D_NOTICE("leader election: election period ended, this node won\n");
     claimLeadership();
+    return;
+  }
+  if (heard_leader_ && !is_claiming_) {
+    const uint32_t pnn = *heard_leader_;
+    heard_leader_.reset();
+    D_NOTICE("leader election: election period ended, node %u already announced itself\n", pnn);
+    setLeader(pnn);
+    restartLeaderTimeout();
     return;
   }
   D_NOTICE("leader election: election period ended, waiting for the leader's broadcast\n");
@@ -354,7 +363,14 @@ void LeaderElection::onLeaderMessage(std::span<const uint8_t> data) {
     restartLeaderTimeout();
     return;
   }
-  if (is_election_in_progress_) return;  // stale: the election decides
+  if (is_election_in_progress_) {
+    // The election decides. But a LEADER heard after the election's last
+    // packet comes from its winner, whose period ended a little before
+    // ours (it answered last, so ours restarted later): kept for
+    // onElectionEnd(), so this node does not wait a broadcast interval.
+    heard_leader_ = *pnn;
+    return;
+  }
   if (isLeader()) {
     D_ERR("leader election: node %u also claims to be leader\n", *pnn);
     forceElection("two leaders");
@@ -387,6 +403,13 @@ void LeaderElection::onFlagsChanged(uint32_t pnn, uint32_t old_flags, uint32_t n
   } else if (pnn == nodes_.leader() && (new_flags & gone) != 0 && (old_flags & gone) == 0) {
     forceElection("leader " + flagChangeText(pnn, old_flags, new_flags));
     return;
+  } else if ((old_flags & NF::kDisconnected) && !(new_flags & NF::kDisconnected)) {
+    // A node just connected. Election packets sent before it was reachable
+    // were dropped (nodes starting together each "won" alone and only the
+    // cluster lock sorted them out): a candidate sends its data again, and
+    // a leader tells the newcomer at once instead of at the next broadcast.
+    if (is_election_in_progress_ && is_claiming_) sendElectionRequest();
+    else if (isLeader()) broadcastLeader(nodes_.ownPnn());
   }
   if (isLeader()) requestTakeoverRun(flagChangeText(pnn, old_flags, new_flags));
 }

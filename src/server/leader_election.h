@@ -168,6 +168,7 @@ class LeaderElection {
   std::unique_ptr<Timer> leader_timeout_;
   std::unique_ptr<Timer> lock_retry_timer_;
   std::unique_ptr<RepeatingTimer> broadcast_timer_;
+  std::optional<uint32_t> heard_leader_;  // LEADER heard since the election's last packet
   std::function<void(const std::string&)> takeover_requester_;
   std::vector<LeaderListener> leader_listeners_;
   std::vector<MessageRouter::HandlerToken> tokens_;
