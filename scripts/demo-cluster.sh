@@ -64,8 +64,12 @@ for k in 0 1 2; do
     node_start "$k" --reclock="$CLUSTER_WORK/reclock"
 done
 
-step "Waiting until every public IP is hosted exactly once"
+step "Waiting until every public IP is hosted exactly once, balanced"
+# The leader is RUNNING a moment before the others and hosts everything at
+# first; the others' first takeover run request spreads the IPs.
 wait_until 60 all_hosted_once || cluster_fail "public IPs were not all hosted"
+wait_until 30 balanced || cluster_fail "public IPs were not balanced"
+wait_until 30 all_hosted_once || cluster_fail "public IPs not hosted once after balancing"
 node_ctdb 0 status
 echo
 node_ctdb 0 ip all
