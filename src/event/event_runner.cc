@@ -329,8 +329,7 @@ void EventRunner::onJobDone(Helper* h, size_t job, std::vector<ScriptResult> scr
   const bool ok = res.isSuccess();
   if (!ok) {
     const ScriptResult* f = res.firstFailure();
-    D_ERR("event: %s failed: script %s %s (status %d)\n", res.commandLine().c_str(),
-          f->name.c_str(), toString(f->state), f->status());
+    D_ERR("event: %s failed: %s\n", res.commandLine().c_str(), f->describe().c_str());
   }
   if (isIpEvent(res.event) && ok) {
     if (auto st = changes_->append(res.commandLine()); !st.ok()) {

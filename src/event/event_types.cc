@@ -62,6 +62,18 @@ const char* toString(ScriptState s) {
   return "UNKNOWN";
 }
 
+std::string ScriptResult::describe() const {
+  std::string s = "script " + name + " " + toString(state) + " (status " +
+                  std::to_string(status()) + ")";
+  size_t end = output.find_last_not_of("\n\r \t");
+  if (end == std::string::npos) return s;
+  size_t start = output.rfind('\n', end);
+  start = start == std::string::npos ? 0 : start + 1;
+  std::string line = output.substr(start, end - start + 1);
+  if (line.size() > 200) line = line.substr(line.size() - 200);
+  return s + ": " + line;
+}
+
 int ScriptResult::status() const {
   switch (state) {
     case ScriptState::Ok: return 0;

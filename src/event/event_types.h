@@ -89,6 +89,10 @@ struct ScriptResult {
   /* CTDB-style status integer (see header comment). */
   int status() const;
   bool isFailure() const;
+  /* "script NAME STATE (status N): LAST OUTPUT LINE" (the last non-empty
+   * line, at most 200 bytes; left out when there is none): what a log
+   * line or an error needs to say why this script failed. */
+  std::string describe() const;
   std::chrono::microseconds duration() const {
     return std::chrono::duration_cast<std::chrono::microseconds>(end - start);
   }

@@ -12,30 +12,15 @@ namespace {
 constexpr size_t kTake = 0;
 constexpr size_t kRelease = 1;
 
-/* The last non-empty line of a script's output, at most 200 bytes. */
-std::string lastLine(const std::string& out) {
-  size_t end = out.find_last_not_of("\n\r \t");
-  if (end == std::string::npos) return {};
-  size_t start = out.rfind('\n', end);
-  start = start == std::string::npos ? 0 : start + 1;
-  std::string line = out.substr(start, end - start + 1);
-  if (line.size() > 200) line = line.substr(line.size() - 200);
-  return line;
-}
-
 Status toStatus(Result<EventResult> r) {
   if (!r.ok()) return r.error();
   const ScriptResult* f = r->firstFailure();
   if (f == nullptr) return Status{};
-  // The script's last output line says why; an admin reading the log
-  // should not have to re-run it.
-  std::string why = lastLine(f->output);
   // ETIMEDOUT lets the daemon tell a hung script (CTDB 4.5 bans the node
-  // for it) from a failing one.
+  // for it) from a failing one; describe() carries the script's last
+  // output line, so an admin reading the log need not re-run it.
   const int code = f->state == ScriptState::TimedOut ? ETIMEDOUT : EIO;
-  return errnoError(code, r->commandLine() + ": script " + f->name + " " + toString(f->state) +
-                             " (status " + std::to_string(f->status()) + ")" +
-                             (why.empty() ? "" : ": " + why));
+  return errnoError(code, r->commandLine() + ": " + f->describe());
 }
 
 std::vector<std::string> ipArgs(const std::string& iface, const IpPrefix& ip) {

@@ -38,14 +38,7 @@ std::string exeDir() {
 std::string describeFailure(const Result<event::EventResult>& r) {
   if (!r) return r.error().message();
   const event::ScriptResult* f = r->firstFailure();
-  if (f == nullptr) return "ok";
-  std::string s = "script " + f->name + " " + event::toString(f->state) + " (status " +
-                  std::to_string(f->status()) + ")";
-  std::string out = f->output;
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  if (auto nl = out.rfind('\n'); nl != std::string::npos) out = out.substr(nl + 1);
-  if (!out.empty()) s += ": " + out;
-  return s;
+  return f == nullptr ? "ok" : f->describe();
 }
 
 bool succeeded(const Result<event::EventResult>& r) { return r && r->isSuccess(); }

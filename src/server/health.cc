@@ -90,8 +90,7 @@ void HealthMonitor::onResult(Result<event::EventResult> r) {
   if (!r) {
     why = r.error().message();
   } else if (const auto* f = r->firstFailure()) {
-    why = "script " + f->name + " " + event::toString(f->state) + " (status " +
-          std::to_string(f->status()) + ")";
+    why = f->describe();
   }
   if (v == Verdict::Fail && !unhealthy) {
     D_ERR("monitor event failed - disabling node: %s\n", why.c_str());

@@ -101,5 +101,25 @@ TEST(ScriptStatus, MachineReadable) {
             std::string::npos) << text;
 }
 
+TEST(ScriptResultDescribe, NamesScriptStateStatusAndLastOutputLine) {
+  ScriptResult r;
+  r.name = "10.interface";
+  r.state = ScriptState::Failed;
+  r.code = 1;
+  r.output = "first line\n10.interface: failed to delete 198.19.0.1/16 from eth0\n\n  \n";
+  EXPECT_EQ(r.describe(),
+            "script 10.interface ERROR (status 1): 10.interface: failed to delete 198.19.0.1/16 "
+            "from eth0");
+  r.output = "";
+  r.state = ScriptState::TimedOut;
+  EXPECT_EQ(r.describe(), "script 10.interface TIMEDOUT (status -110)");
+  r.output = "no newline at all";
+  EXPECT_EQ(r.describe(), "script 10.interface TIMEDOUT (status -110): no newline at all");
+  r.output = std::string(300, 'x') + "END";
+  std::string d = r.describe();
+  EXPECT_EQ(d.size(), std::string("script 10.interface TIMEDOUT (status -110): ").size() + 200);
+  EXPECT_EQ(d.substr(d.size() - 3), "END");
+}
+
 }  // namespace
 }  // namespace ctdb::event
