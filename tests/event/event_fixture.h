@@ -16,6 +16,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "event/event_runner.h"
 #include "util/event_loop.h"
@@ -35,6 +36,15 @@ inline void writeFile(const std::string& p, const std::string& s, mode_t mode = 
     f << s;
   }
   chmod(p.c_str(), mode);
+}
+
+/* The lines of s, without their newlines (a log or a script's output). */
+inline std::vector<std::string> lines(const std::string& s) {
+  std::vector<std::string> v;
+  std::istringstream in(s);
+  std::string l;
+  while (std::getline(in, l)) v.push_back(l);
+  return v;
 }
 
 inline bool pathExists(const std::string& p) {

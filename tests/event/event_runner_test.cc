@@ -18,14 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<std::string> lines(const std::string& s) {
-  std::vector<std::string> v;
-  std::istringstream in(s);
-  std::string l;
-  while (std::getline(in, l)) v.push_back(l);
-  return v;
-}
-
 class EventRunnerTest : public EventFixture {
  protected:
   /* A script that fails if another instance with the same `lock` runs. It

@@ -18,14 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<std::string> lines(const std::string& s) {
-  std::vector<std::string> v;
-  std::istringstream in(s);
-  std::string l;
-  while (std::getline(in, l)) v.push_back(l);
-  return v;
-}
-
 size_t count(const std::vector<std::string>& v, const std::string& x) {
   return size_t(std::count(v.begin(), v.end(), x));
 }
