@@ -43,13 +43,23 @@ std::string describeFailure(const Result<event::EventResult>& r) {
 
 bool succeeded(const Result<event::EventResult>& r) { return r && r->isSuccess(); }
 
+using BanSelf = std::function<void(const std::string& reason)>;
+
+/* done, after banning this node when the event timed out (ScriptIpActions
+ * reports a script past EventScriptTimeout as ETIMEDOUT). */
+IpActions::Done banOnTimeout(BanSelf ban, IpActions::Done done) {
+  return [ban = std::move(ban), done = std::move(done)](Status st) {
+    if (!st && st.error().errnoValue() == ETIMEDOUT && ban) ban(st.error().message());
+    done(std::move(st));
+  };
+}
+
 /* ScriptIpActions with EventScriptTimeout re-read before every IP event,
  * and CTDB 4.5's reaction to a hung script: a takeip, releaseip, updateip
  * or ipreallocated that timed out bans this node (ctdb_ban_self), which
  * releases its IPs so that the cluster can host them elsewhere. */
 class TunedScriptIpActions final : public IpActions {
  public:
-  using BanSelf = std::function<void(const std::string& reason)>;
   TunedScriptIpActions(event::EventRunner& runner, config::Tunables& tunables, BanSelf ban_self)
       : runner_(runner), tunables_(tunables), inner_(runner), ban_self_(std::move(ban_self)) {}
   PendingOp takeIp(const std::string& iface, const IpPrefix& ip, Done done) override {
@@ -74,13 +84,8 @@ class TunedScriptIpActions final : public IpActions {
   void refresh() {
     runner_.setTimeout(std::chrono::seconds(std::max<uint32_t>(tunables_.eventScriptTimeout(), 1)));
   }
-  Done watch(Done done) {
-    return [ban = ban_self_, done = std::move(done)](Status st) {
-      // A batch's IPs all time out together: banSelf() bans once.
-      if (!st && st.error().errnoValue() == ETIMEDOUT && ban) ban(st.error().message());
-      done(std::move(st));
-    };
-  }
+  // A batch's IPs all time out together: banSelf() bans once.
+  Done watch(Done done) { return banOnTimeout(ban_self_, std::move(done)); }
   event::EventRunner& runner_;
   config::Tunables& tunables_;
   event::ScriptIpActions inner_;
@@ -230,22 +235,20 @@ PendingOp EventService::runEvent(event::Event e,
 }
 
 std::unique_ptr<IpActions> EventService::makeIpActions() {
-  return std::make_unique<TunedScriptIpActions>(
-      *runner_, daemon_.tunables(),
-      [this, alive = std::weak_ptr<bool>(alive_)](const std::string& why) {
-        if (alive.lock()) daemon_.banning().banSelf("IP event timed out: " + why);
-      });
+  return std::make_unique<TunedScriptIpActions>(*runner_, daemon_.tunables(), banSelfOnTimeout());
+}
+
+std::function<void(const std::string&)> EventService::banSelfOnTimeout() {
+  return [this, alive = std::weak_ptr<bool>(alive_)](const std::string& why) {
+    if (alive.lock()) daemon_.banning().banSelf("IP event timed out: " + why);
+  };
 }
 
 PendingOp EventService::ipreallocated(IpActions::Done done) {
   runner_->setTimeout(
       std::chrono::seconds(std::max<uint32_t>(daemon_.tunables().eventScriptTimeout(), 1)));
   return event::ScriptIpActions(*runner_).ipreallocated(
-      [this, alive = std::weak_ptr<bool>(alive_), done = std::move(done)](Status st) {
-        if (!st && st.error().errnoValue() == ETIMEDOUT && alive.lock())
-          daemon_.banning().banSelf("ipreallocated timed out: " + st.error().message());
-        done(std::move(st));
-      });
+      banOnTimeout(banSelfOnTimeout(), std::move(done)));
 }
 
 void EventService::startupEvent(Daemon::StepDone done) {

@@ -34,6 +34,7 @@
  */
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +92,9 @@ class EventService {
   }
 
  private:
+  /* Bans this node (RecoveryBanPeriod) for a timed-out IP event or
+   * ipreallocated, as CTDB 4.5's ctdb_ban_self; safe after destruction. */
+  std::function<void(const std::string& reason)> banSelfOnTimeout();
   EventService(EventLoop& loop, Daemon& daemon) : loop_(loop), daemon_(daemon) {}
   Status init(EventConfig config);
   PendingOp runEvent(event::Event e, std::function<void(Result<event::EventResult>)> done);
