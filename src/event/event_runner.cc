@@ -292,12 +292,8 @@ void EventRunner::startHelper(std::vector<std::shared_ptr<Request>> batch, bool 
              s.name.c_str(), toString(s.state), double(s.duration().count()) / 1e6);
       return;
     }
-    std::string out = s.output;
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    if (auto nl = out.rfind('\n'); nl != std::string::npos) out = out.substr(nl + 1);
     if (fallback) ++batch_fallbacks_;
-    D_ERR("event: %sbatch of %zu IPs: script %s %s (status %d)%s%s; %s\n", toString(ev), count,
-          s.name.c_str(), toString(s.state), s.status(), out.empty() ? "" : ": ", out.c_str(),
+    D_ERR("event: %sbatch of %zu IPs: %s; %s\n", toString(ev), count, s.describe().c_str(),
           fallback ? "running it per IP to find the failed ones" : "every IP of the run fails");
   };
   auto proc = HelperProcess::spawn(loop_, reaper_, spec, std::move(cbs));
