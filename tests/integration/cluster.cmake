@@ -12,3 +12,4 @@ set_property(TEST integration_cluster_random APPEND PROPERTY ENVIRONMENT "CLUSTE
 ctdb_add_integration_test(integration_cluster_stock_cli cluster_stock_cli.sh 300)
 ctdb_add_integration_test(integration_cluster_rejoin cluster_rejoin.sh 180)
 ctdb_add_integration_test(integration_cluster_hung_script cluster_hung_script.sh 180)
+ctdb_add_integration_test(integration_cluster_first_recovery cluster_first_recovery.sh 120)
