@@ -433,7 +433,12 @@ class LoopbackTransport final : public Transport {
 
 class Cluster {
  public:
-  Cluster(size_t n, std::optional<std::string> reclock, config::Tunables tun = {}) {
+  /* connected = false: the daemons start unable to reach each other
+   * (messages to a DISCONNECTED node are dropped, as by the real
+   * transport) until connectAll(). */
+  Cluster(size_t n, std::optional<std::string> reclock, config::Tunables tun = {},
+          bool connected = true)
+      : is_connected_(connected) {
     loop_ = makeLoop();
     for (uint32_t i = 0; i < n; ++i) {
       config::NodeEntry e;
@@ -467,12 +472,19 @@ class Cluster {
     (*d)->setTransport(*transports_[i]);
     daemons_[i] = std::move(*d);
     // Connect with every running daemon (both directions).
+    if (is_connected_) connectTo(i);
+    daemons_[i]->start();
+  }
+  void connectTo(uint32_t i) {
     for (auto& [j, other] : daemons_) {
       if (j == i) continue;
       daemons_[i]->nodes().modifyFlags(j, 0, NF::kDisconnected | NF::kUnhealthy);
       other->nodes().modifyFlags(i, 0, NF::kDisconnected | NF::kUnhealthy);
     }
-    daemons_[i]->start();
+  }
+  void connectAll() {
+    is_connected_ = true;
+    for (auto& [i, d] : daemons_) connectTo(i);
   }
   /* Like SIGKILL + the transport noticing. */
   void kill(uint32_t i) {
@@ -508,6 +520,7 @@ class Cluster {
  private:
   friend class LoopbackTransport;
   ScratchDir dir_;
+  bool is_connected_;
   std::unique_ptr<EventLoop> loop_;
   std::vector<config::NodeEntry> entries_;
   config::Tunables tunables_;
@@ -517,6 +530,8 @@ class Cluster {
 
 void LoopbackTransport::sendToNode(uint32_t pnn, const protocol::ReqMessage& msg) {
   if (!cluster_.daemons_.count(from_)) return;
+  // The real transport has no link to a node it sees as disconnected.
+  if (cluster_.daemons_[from_]->nodes().flags(pnn) & NF::kDisconnected) return;
   cluster_.loop_->post([c = &cluster_, pnn, msg]() {
     if (auto* d = c->daemon(pnn)) d->messages().deliverLocal(msg.srvid, msg.data);
   });
@@ -540,6 +555,23 @@ TEST(ElectionClusterTest, ThreeNodesWithFileLockAgreeOnOneLeaderHoldingTheLock) 
   // Stable: nothing changes over a few broadcast periods.
   c.loop().runUntil([] { return false; }, 2500ms);
   EXPECT_EQ(c.agreedLeader(), leader);
+}
+
+TEST(ElectionClusterTest, NodesConnectingDuringTheirElectionsElectOneLeader) {
+  // Started together, the election packets of all three are lost (nobody
+  // is connected yet); the links come up while the elections run. The
+  // candidates must exchange their data then, not each win alone.
+  Cluster c(3, std::nullopt, {}, /*connected=*/false);
+  c.loop().runUntil([] { return false; }, 300ms);
+  c.connectAll();
+  size_t most = 0;
+  bool agreed = c.loop().runUntil([&] {
+    most = std::max(most, c.leaderCount());
+    return c.agreedLeader() != protocol::kUnknownPnn;
+  }, 10s);
+  ASSERT_TRUE(agreed) << "no agreed leader";
+  EXPECT_EQ(most, 1u) << "several nodes were leader at once";
+  EXPECT_EQ(c.agreedLeader(), 0u) << "node 0 has run longest";
 }
 
 TEST(ElectionClusterTest, KilledLeaderIsReplacedAndSurvivorsAgree) {
