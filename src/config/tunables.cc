@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 
@@ -80,8 +81,11 @@ constexpr TunableDef kDefs[] = {
     {"NoIPHostOnAllDisabled", 1, 54, false, false},  // 4.5 IP tunable, kept internal
     {"Samba3AvoidDeadlocks", 0, 55, false, true},
     {"TDBMutexEnabled", 1, 56, false, true},
+    // This project's own (doc/cluster.md "Quorum and fencing").
+    {"FenceTimeout", 15, 62, false, false},
+    {"FenceMargin", 5, 63, false, false},
 };
-static_assert(std::size(kDefs) == kTunableListSlots);
+static_assert(std::size(kDefs) == kTunableListSlots + kOwnTunables);
 
 bool equalsNoCase(std::string_view a, const char* b) {
   size_t n = std::char_traits<char>::length(b);
@@ -164,7 +168,11 @@ Tunables::SetResult Tunables::set(std::string_view name, uint32_t new_value) {
   return SetResult::Ok;
 }
 
-std::array<uint32_t, kTunableListSlots> Tunables::toTunableList() const { return values_; }
+std::array<uint32_t, kTunableListSlots> Tunables::toTunableList() const {
+  std::array<uint32_t, kTunableListSlots> list{};
+  std::copy_n(values_.begin(), kTunableListSlots, list.begin());
+  return list;
+}
 
 Status Tunables::parse(std::string_view text, std::string_view filename) {
   Tunables next = *this;

@@ -5,7 +5,10 @@
  *
  * Ownership/invariants:
  *   - definitions() is a static table of the 62 ctdb_tunable_list slots
- *     (slot 0..61, each exactly once). 49 are listed (LIST_TUNABLES / `ctdb
+ *     (slot 0..61, each exactly once), followed by this project's own
+ *     tunables (slot kTunableListSlots and up: never on the wire in
+ *     GET_ALL_TUNABLES, not listed, settable by name, in a tunables file and
+ *     with GET/SET_TUNABLE, so the stock tool's getvar/setvar reach them). 49 are listed (LIST_TUNABLES / `ctdb
  *     listvars`, in 4.17's order); 13 are obsolete in 4.17 and are not
  *     listed but keep their slot and default.
  *   - Four of the 13 are CTDB 4.5's IP tunables that 4.17 made obsolete
@@ -54,6 +57,9 @@ struct TunableDef {
 };
 
 inline constexpr size_t kTunableListSlots = 62;
+/* Our own tunables (doc/cluster.md "Quorum and fencing"): FenceTimeout,
+ * FenceMargin. */
+inline constexpr size_t kOwnTunables = 2;
 inline constexpr size_t kListedTunables = 49;
 
 class Tunables {
@@ -113,6 +119,12 @@ class Tunables {
   uint32_t recLockLatencyMs() const { return value(kRecLockLatencyMs); }
   uint32_t deterministicIps() const { return value(kDeterministicIps); }
   uint32_t lcp2PublicIps() const { return value(kLcp2PublicIps); }
+  /* Ours: seconds without a quorum after which a node has dropped its
+   * public IPs; also the kernel lifetime of every hosted public address. */
+  uint32_t fenceTimeout() const { return value(kFenceTimeout); }
+  /* Ours: extra seconds the quorate side waits past a lost node's
+   * FenceTimeout before reassigning its IPs. */
+  uint32_t fenceMargin() const { return value(kFenceMargin); }
 
  private:
   /* Slot numbers of ctdb_tunable_list (4.17). */
@@ -143,10 +155,12 @@ class Tunables {
     kNoIpTakeover = 49,
     kNoIpHostOnAllDisabled = 54,
     kIpAllocAlgorithm = 60,
+    kFenceTimeout = 62,
+    kFenceMargin = 63,
   };
   uint32_t value(Slot s) const { return values_[static_cast<size_t>(s)]; }
 
-  std::array<uint32_t, kTunableListSlots> values_{};
+  std::array<uint32_t, kTunableListSlots + kOwnTunables> values_{};
 };
 
 const char* toString(Tunables::SetResult r);

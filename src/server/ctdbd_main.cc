@@ -181,6 +181,10 @@ int run(int argc, char** argv) {
   NodeTransport transport(ev, d->nodes(), d->messages(), d->controls(), d->tunables());
   transport.listen(std::move(*node_listener));
   d->setTransport(transport);
+  // A stalled loop (SIGSTOP, starvation): what the links hold is stale.
+  d->quorum().onStall([&transport](std::chrono::milliseconds) {
+    transport.dropAllLinks("event loop stalled");
+  });
   d->setControlForwarder([&transport](uint32_t pnn, ControlRequest req, ReplySink sink) {
     transport.forwardControl(pnn, std::move(req), std::move(sink));
   });

@@ -77,8 +77,22 @@ Status Daemon::init(UniqueFd listen_fd) {
     if (!spec) return spec.error();
     lock = std::move(*spec);
   }
+  QuorumMonitor::Options qopts;
+  qopts.lock_configured = lock.has_value();
+  quorum_ = std::make_unique<QuorumMonitor>(loop_, *nodes_, tunables_, qopts);
   election_ = std::make_unique<LeaderElection>(loop_, *nodes_, *router_, tunables_,
                                                std::move(lock), LeaderElection::Options{});
+  election_->setQuorum(quorum_.get());
+  // Exactly half of the nodes is quorate only with the lock: held by this
+  // node as leader, or by the leader this node can reach (a leader exists
+  // only while it holds the lock).
+  quorum_->setLockProbe([this]() {
+    if (election_->holdsLockAsLeader()) return election_->lock() != nullptr;
+    const uint32_t leader = nodes_->leader();
+    return quorum_->isLockConfigured() && leader != protocol::kUnknownPnn &&
+           leader != nodes_->ownPnn() && quorum_->isReachable(leader);
+  });
+  quorum_->onChange([this](QuorumState o, QuorumState n) { election_->onQuorumChanged(o, n); });
   election_->setTakeoverRequester([this](const std::string&) { takeover_->requestRun(); });
   election_->onLeaderChanged([this](uint32_t, uint32_t) { takeover_->onLeaderKnown(); });
   // FIRST_RECOVERY ends once the node is part of a cluster with a leader
@@ -126,6 +140,7 @@ void Daemon::addShutdownStep(Step step) { shutdown_steps_.push_back(std::move(st
 void Daemon::start() {
   if (is_started_) return;
   is_started_ = true;
+  quorum_->start();
   election_->start();
   loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
     if (alive.lock()) enterState(Runstate::Init);
@@ -185,6 +200,7 @@ void Daemon::shutdown(const std::string& reason, int exit_code) {
   is_shutting_down_ = true;
   D_NOTICE("ctdbd: shutting down (%s)\n", reason.c_str());
   election_->stop();
+  quorum_->stop();
   (void)runstate_.transition(Runstate::Shutdown);
   runShutdownSteps(0, exit_code);
 }

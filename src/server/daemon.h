@@ -52,6 +52,7 @@
 #include "server/leader_election.h"
 #include "server/message_router.h"
 #include "server/node_state.h"
+#include "server/quorum.h"
 #include "server/runstate.h"
 #include "server/srvid_registry.h"
 #include "server/takeover_messages.h"
@@ -97,6 +98,8 @@ class Daemon {
   /* Leader election + cluster lock (doc/cluster.md); banning credits/hooks. */
   LeaderElection& election() { return *election_; }
   Banning& banning() { return *banning_; }
+  /* May this node hold public IPs and lead? (doc/cluster.md "Quorum"). */
+  QuorumMonitor& quorum() { return *quorum_; }
   SrvidRegistry& srvids() { return srvids_; }
   size_t clientCount() const { return server_ ? server_->clientCount() : 0; }
   void setTransport(Transport& t) { router_->setTransport(t); }
@@ -124,6 +127,7 @@ class Daemon {
   ControlDispatcher dispatcher_;
   std::unique_ptr<ControlContext> ctx_;
   std::unique_ptr<TakeoverMessages> takeover_;
+  std::unique_ptr<QuorumMonitor> quorum_;
   std::unique_ptr<LeaderElection> election_;
   std::unique_ptr<Banning> banning_;
   std::vector<std::pair<Runstate, Step>> startup_steps_;

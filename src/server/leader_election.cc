@@ -108,7 +108,32 @@ LeaderElection::~LeaderElection() {
 }
 
 bool LeaderElection::canLead() const {
-  return opts_.has_recmaster_capability && (nodes_.localFlags() & NF::kInactive) == 0;
+  return opts_.has_recmaster_capability && (nodes_.localFlags() & NF::kInactive) == 0 &&
+         (!quorum_ || quorum_->mayCompeteNow());
+}
+
+void LeaderElection::onQuorumChanged(QuorumState old_state, QuorumState new_state) {
+  if (!is_started_ || is_stopped_) return;
+  if (new_state == QuorumState::Lost) {
+    // Like becoming inactive: a node that was cut off must not win the
+    // next election on its old priority time.
+    priority_time_ = std::chrono::system_clock::now();
+    answer_timer_.reset();
+    if (isLeader() || is_claiming_ || (lock_ && (lock_->isHeld() || lock_->isPending()))) {
+      D_ERR("leader election: quorum lost, giving up %s and the cluster lock\n",
+            isLeader() ? "leadership" : "the claim");
+      giveUpClaim();
+    }
+    if (nodes_.leader() == nodes_.ownPnn()) setLeader(kUnknownPnn);
+    if (!is_election_in_progress_) restartLeaderTimeout();
+    return;
+  }
+  if (new_state == QuorumState::Quorate && old_state == QuorumState::Lost &&
+      nodes_.leader() == kUnknownPnn && !is_election_in_progress_) {
+    // Rejoining: the quorate side's leader broadcasts within a second;
+    // without one the leader timeout calls an election.
+    restartLeaderTimeout();
+  }
 }
 
 ElectionData LeaderElection::ownData() const {
@@ -344,6 +369,12 @@ void LeaderElection::restartLeaderTimeout() {
   leader_timeout_ = std::make_unique<Timer>(loop_, opts_.leader_timeout, [this]() {
     leader_timeout_.reset();
     if (is_election_in_progress_ || isLeader() || is_claiming_) return;
+    if (!canLead() && nodes_.leader() == kUnknownPnn) {
+      // No quorum (or inactive): calling elections that nobody here can
+      // win only churns; wait for a leader's broadcast or for quorum.
+      restartLeaderTimeout();
+      return;
+    }
     forceElection("leader broadcast timeout");
   });
 }
@@ -408,7 +439,9 @@ void LeaderElection::onFlagsChanged(uint32_t pnn, uint32_t old_flags, uint32_t n
     // were dropped (nodes starting together each "won" alone and only the
     // cluster lock sorted them out): a candidate sends its data again, and
     // a leader tells the newcomer at once instead of at the next broadcast.
-    if (is_election_in_progress_ && is_claiming_) sendElectionRequest();
+    // A node that could not be a candidate for want of quorum may be one
+    // now.
+    if (is_election_in_progress_ && (is_claiming_ || canLead())) sendElectionRequest();
     else if (isLeader()) broadcastLeader(nodes_.ownPnn());
   }
   if (isLeader()) requestTakeoverRun(flagChangeText(pnn, old_flags, new_flags));

@@ -58,6 +58,7 @@
 #include "server/cluster_lock.h"
 #include "server/message_router.h"
 #include "server/node_state.h"
+#include "server/quorum.h"
 #include "util/event_loop.h"
 
 namespace ctdb::server {
@@ -135,6 +136,15 @@ class LeaderElection {
   }
   void onLeaderChanged(LeaderListener fn) { leader_listeners_.push_back(std::move(fn)); }
 
+  /* Quorum (doc/cluster.md "Quorum and fencing"): with a monitor set, a
+   * node may be a candidate only while QuorumMonitor::mayCompeteNow(); a
+   * leader or candidate that loses quorum gives up leadership and the
+   * lock at once (onQuorumChanged, wired by the Daemon). */
+  void setQuorum(const QuorumMonitor* q) { quorum_ = q; }
+  void onQuorumChanged(QuorumState old_state, QuorumState new_state);
+  /* This node is leader and holds the cluster lock (or none is configured). */
+  bool holdsLockAsLeader() const { return isLeader() && (!lock_ || lock_->isHeld()); }
+
  private:
   void setLeader(uint32_t pnn);
   void onElectionMessage(std::span<const uint8_t> data);
@@ -155,6 +165,7 @@ class LeaderElection {
   MessageRouter& router_;
   const config::Tunables& tunables_;
   const Options opts_;
+  const QuorumMonitor* quorum_ = nullptr;
   std::unique_ptr<ClusterLock> lock_;
   bool is_started_ = false;
   bool is_stopped_ = false;

@@ -26,6 +26,7 @@ NodeState::NodeState(const std::vector<config::NodeEntry>& nodes, uint32_t own_p
     }
     nodes_.push_back(nf);
   }
+  last_heard_.assign(nodes_.size(), created_);
   newGeneration();
 }
 

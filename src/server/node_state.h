@@ -15,10 +15,17 @@
  *     changes; while this node is INACTIVE (stopped, banned) the generation
  *     is INVALID (1), as ctdbd puts in every header then.
  *
+ * Last heard: the time (steady clock) a packet last arrived from each peer,
+ * written by the node transport (noteHeard), read by the quorum monitor
+ * and the fence hold; it starts as the NodeState's creation time, so a peer
+ * never heard from counts as heard at start (conservative for the hold).
+ *
  * Flag changes are logged "node N flags 0xOLD -> 0xNEW" and reported to
  * onFlagsChanged listeners synchronously. Single-threaded (event loop).
  */
 #pragma once
+
+#include <chrono>
 
 #include <cstdint>
 #include <functional>
@@ -56,6 +63,14 @@ class NodeState {
 
   void onFlagsChanged(FlagsListener fn) { listeners_.push_back(std::move(fn)); }
 
+  using Clock = std::chrono::steady_clock;
+  void noteHeard(uint32_t pnn, Clock::time_point when) {
+    if (pnn < last_heard_.size()) last_heard_[pnn] = when;
+  }
+  Clock::time_point lastHeard(uint32_t pnn) const {
+    return pnn < last_heard_.size() ? last_heard_[pnn] : created_;
+  }
+
  private:
   std::vector<uint32_t> activeNodes() const;
   void newGeneration();
@@ -65,6 +80,8 @@ class NodeState {
   uint32_t generation_ = protocol::kInvalidGeneration;
   uint32_t leader_;
   std::vector<FlagsListener> listeners_;
+  Clock::time_point created_ = Clock::now();
+  std::vector<Clock::time_point> last_heard_;
 };
 
 }  // namespace ctdb::server

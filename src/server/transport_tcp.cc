@@ -82,9 +82,7 @@ struct NodeTransport::Peer {
   uint64_t out_serial = 0;
   uint64_t in_serial = 0;
   bool has_heard = false;  // a packet arrived since the peer was last declared dead
-  uint32_t rx_cnt = 0;     // packets received during the current keepalive interval
-  uint32_t tx_cnt = 0;     // packets sent during the current keepalive interval
-  uint32_t dead_count = 0;
+  uint32_t tx_cnt = 0;     // packets sent during the current keepalive tick
   bool has_failed_connect = false;  // log only the first failure of a series
   std::chrono::milliseconds backoff{0};
   std::unique_ptr<Timer> retry_timer;
@@ -157,7 +155,7 @@ void NodeTransport::start() {
   if (options_.is_connecting)
     for (auto& p : peers_)
       if (p) connectOut(*p);
-  keepalive_timer_ = std::make_unique<Timer>(loop_, keepaliveInterval(),
+  keepalive_timer_ = std::make_unique<Timer>(loop_, keepaliveTickPeriod(),
                                              [this]() { keepaliveTick(); });
   D_NOTICE("node transport: keepalive monitoring started (every %lld ms, limit %u)\n",
            static_cast<long long>(keepaliveInterval().count()),
@@ -346,13 +344,12 @@ void NodeTransport::onLinkError(uint32_t pnn, bool is_outgoing, uint64_t serial,
 }
 
 void NodeTransport::noteReceived(Peer& p) {
-  ++p.rx_cnt;
   p.has_heard = true;
+  nodes_.noteHeard(p.pnn, loop_.now());
   if ((nodes_.flags(p.pnn) & NF::kDisconnected) && p.out && p.out->isUp()) markConnected(p);
 }
 
 void NodeTransport::markConnected(Peer& p) {
-  p.dead_count = 0;
   if (!(nodes_.flags(p.pnn) & NF::kDisconnected)) return;
   nodes_.modifyFlags(p.pnn, 0, NF::kDisconnected);
   D_NOTICE("node transport: connected to %s - %u connected\n", peerName(p).c_str(),
@@ -367,8 +364,6 @@ void NodeTransport::markDead(Peer& p, const std::string& reason) {
   dropLink(p.in);
   p.connect_timer.reset();
   p.has_heard = false;
-  p.dead_count = 0;
-  p.rx_cnt = 0;
   p.tx_cnt = 0;
   nodes_.modifyFlags(p.pnn, NF::kDisconnected | NF::kUnhealthy, 0);
   if (was_connected) {
@@ -389,17 +384,21 @@ std::chrono::milliseconds NodeTransport::keepaliveInterval() const {
   return std::chrono::seconds(std::max(1u, tunables_.keepaliveInterval()));
 }
 
+std::chrono::milliseconds NodeTransport::keepaliveTickPeriod() const {
+  return std::min<std::chrono::milliseconds>(keepaliveInterval(), 1000ms);
+}
+
 void NodeTransport::keepaliveTick() {
   const uint32_t limit = std::max(1u, tunables_.keepaliveLimit());
+  const auto dead_after = keepaliveInterval() * limit;
+  const auto now = loop_.now();
   for (auto& pp : peers_) {
     if (!pp) continue;
     Peer& p = *pp;
     if (nodes_.flags(p.pnn) & NF::kDisconnected) continue;
-    p.dead_count = p.rx_cnt == 0 ? p.dead_count + 1 : 0;
-    p.rx_cnt = 0;
-    if (p.dead_count >= limit) {
-      D_NOTICE("node transport: dead count reached for node %u (nothing received for %u "
-               "keepalive intervals)\n", p.pnn, limit);
+    if (now - nodes_.lastHeard(p.pnn) >= dead_after) {
+      D_NOTICE("node transport: nothing received from node %u for %lld ms (KeepaliveInterval "
+               "x KeepaliveLimit)\n", p.pnn, static_cast<long long>(dead_after.count()));
       markDead(p, "keepalive timeout");
       continue;
     }
@@ -410,13 +409,18 @@ void NodeTransport::keepaliveTick() {
       k.hdr.srcnode = nodes_.ownPnn();
       k.version = protocol::kKeepaliveVersion417;
       k.uptime = static_cast<uint32_t>(
-          std::chrono::duration_cast<std::chrono::seconds>(loop_.now() - started_).count());
+          std::chrono::duration_cast<std::chrono::seconds>(now - started_).count());
       if (sendPacket(p, protocol::encodePacket(k))) ++stats_.keepalives_sent;
     }
     p.tx_cnt = 0;
   }
-  keepalive_timer_ = std::make_unique<Timer>(loop_, keepaliveInterval(),
+  keepalive_timer_ = std::make_unique<Timer>(loop_, keepaliveTickPeriod(),
                                              [this]() { keepaliveTick(); });
+}
+
+void NodeTransport::dropAllLinks(const std::string& why) {
+  for (auto& pp : peers_)
+    if (pp) markDead(*pp, why);
 }
 
 bool NodeTransport::sendPacket(Peer& p, std::vector<uint8_t> bytes) {

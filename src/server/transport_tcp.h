@@ -14,14 +14,19 @@
  * Connected state: peer P is connected (NodeState flag DISCONNECTED clear)
  * once our outgoing connection to P is up AND a packet from P has arrived
  * since (every node pushes its flags right after connecting, so this takes
- * one round trip). P becomes DISCONNECTED|UNHEALTHY ("node X is dead") when
- * the outgoing connection fails, or when nothing arrived from P for
- * KeepaliveLimit consecutive KeepaliveInterval ticks; both its connections
- * are then dropped, every control outstanding to P fails with -1 at once
- * and reconnecting starts.
+ * one round trip). Every packet from P stamps NodeState::noteHeard(P). P
+ * becomes DISCONNECTED|UNHEALTHY ("node X is dead") when the outgoing
+ * connection fails, or when nothing arrived from P for KeepaliveInterval x
+ * KeepaliveLimit (checked every tick); both its connections are then
+ * dropped, every control outstanding to P fails with -1 at once and
+ * reconnecting starts. dropAllLinks() does that to every peer (the quorum
+ * monitor's stall handling: packets queued while the loop was stopped are
+ * stale).
  *
- * Keepalive: each KeepaliveInterval tick sends REQ_KEEPALIVE to every
- * connected peer to which nothing else was sent during the last interval.
+ * Keepalive: every tick (min(KeepaliveInterval, 1 s)) sends REQ_KEEPALIVE
+ * to every connected peer to which nothing else was sent since the last
+ * tick. The short tick keeps both ends' "last heard" within about a second
+ * of each other, which the fencing margin relies on (doc/cluster.md).
  *
  * Messages: sendToNode() (the MessageRouter seam) queues a REQ_MESSAGE on
  * the outgoing connection, or drops it (debug log) while P is disconnected.
@@ -124,6 +129,9 @@ class NodeTransport final : public Transport {
   void forwardControl(uint32_t pnn, ControlRequest req, ReplySink sink);
 
   bool isConnected(uint32_t pnn) const;
+  /* Declares every peer dead now (links dropped unread, controls failed,
+   * reconnecting starts). */
+  void dropAllLinks(const std::string& why);
   uint32_t connectedCount() const;
   size_t pendingControls() const { return pending_.size(); }
   void onConnectionChange(ConnectionListener fn) { listeners_.push_back(std::move(fn)); }
@@ -158,6 +166,7 @@ class NodeTransport final : public Transport {
   void markDead(Peer& p, const std::string& reason);
   void keepaliveTick();
   std::chrono::milliseconds keepaliveInterval() const;
+  std::chrono::milliseconds keepaliveTickPeriod() const;
   bool sendPacket(Peer& p, std::vector<uint8_t> bytes);
   void pushOwnFlags(Peer& p, uint32_t old_flags, uint32_t new_flags);
   void onOwnFlagsChanged(uint32_t old_flags, uint32_t new_flags);

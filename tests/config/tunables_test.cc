@@ -74,14 +74,32 @@ TEST(Tunables, DefinitionsCoverEverySlotOnce) {
   size_t listed = 0, obsolete = 0;
   for (const auto& d : Tunables::definitions()) {
     EXPECT_GE(d.slot, 0) << d.name;
-    EXPECT_LT(d.slot, 62) << d.name;
     EXPECT_TRUE(slots.insert(d.slot).second) << "slot twice: " << d.slot;
+    if (d.slot >= 62) {  // ours: never listed, never obsolete
+      EXPECT_FALSE(d.is_listed) << d.name;
+      EXPECT_FALSE(d.is_obsolete) << d.name;
+      continue;
+    }
     listed += d.is_listed;
     obsolete += d.is_obsolete;
   }
-  EXPECT_EQ(slots.size(), kTunableListSlots);
+  EXPECT_EQ(slots.size(), kTunableListSlots + kOwnTunables);
   EXPECT_EQ(listed, 49u);
   EXPECT_EQ(obsolete, 9u);  // 13 unlisted minus the 4 kept 4.5 IP tunables
+}
+
+TEST(Tunables, OwnFenceTunables) {
+  Tunables t;
+  EXPECT_EQ(t.fenceTimeout(), 15u);
+  EXPECT_EQ(t.fenceMargin(), 5u);
+  EXPECT_EQ(t.set("fencetimeout", 4), Tunables::SetResult::Ok);
+  EXPECT_EQ(t.fenceTimeout(), 4u);
+  EXPECT_EQ(t.get("FenceMargin"), std::optional<uint32_t>(5u));
+  ASSERT_TRUE(t.parse("FenceMargin=2\n", "ctdb.tunables"));
+  EXPECT_EQ(t.fenceMargin(), 2u);
+  // Not on the wire and not listed: listvars stays 4.17's.
+  EXPECT_EQ(t.toTunableList().size(), kTunableListSlots);
+  for (const auto& n : t.listNames()) EXPECT_NE(n, "FenceTimeout");
 }
 
 TEST(Tunables, TunableListSlotPositions) {
