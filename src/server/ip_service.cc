@@ -253,6 +253,39 @@ Status IpService::init(IpServiceOptions options) {
   return {};
 }
 
+std::vector<uint32_t> IpService::heldNodes() {
+  // A lost node may still host its addresses until FenceTimeout after the
+  // last packet it heard from us (it fences, or its address lifetimes run
+  // out); FenceMargin covers keepalive skew, its release time and load.
+  const auto& t = daemon_.tunables();
+  const auto hold = std::chrono::seconds(std::max(1u, t.fenceTimeout()) + t.fenceMargin());
+  const auto now = loop_.now();
+  auto& nodes = daemon_.nodes();
+  std::vector<uint32_t> held;
+  std::optional<std::chrono::steady_clock::time_point> earliest;
+  for (uint32_t pnn = 0; pnn < nodes.nodeCount(); ++pnn) {
+    if (pnn == nodes.ownPnn()) continue;
+    const uint32_t f = nodes.flags(pnn);
+    if ((f & NF::kDeleted) || !(f & NF::kDisconnected)) continue;
+    const auto until = nodes.lastHeard(pnn) + hold;
+    if (until <= now) continue;
+    held.push_back(pnn);
+    D_NOTICE("takeover run: node %u is lost but may still hold its IPs for %.1f s (fence "
+             "time), leaving them\n",
+             pnn, std::chrono::duration<double>(until - now).count());
+    if (!earliest || until < *earliest) earliest = until;
+  }
+  if (earliest) {
+    auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(*earliest - now) +
+                 std::chrono::milliseconds(50);
+    hold_timer_ = std::make_unique<Timer>(loop_, delay, [this]() {
+      hold_timer_.reset();
+      daemon_.takeover().requestRun();
+    });
+  }
+  return held;
+}
+
 void IpService::runTakeover(const std::vector<uint32_t>& force_rebalance,
                             std::function<void(bool)> done) {
   auto finish = [this, done = std::move(done)](bool ok) {
@@ -280,6 +313,7 @@ void IpService::runTakeover(const std::vector<uint32_t>& force_rebalance,
   opts.no_ip_takeover = t.noIpTakeover() != 0;
   opts.force_rebalance = force_rebalance;
   opts.timeout = std::chrono::seconds(3 * std::max<uint32_t>(t.takeoverTimeout(), 1));
+  opts.held_nodes = heldNodes();
   D_NOTICE("Takeover run starting\n");
   run_ = takeover::startTakeoverRun(
       loop_, *conn_, std::move(opts),

@@ -28,6 +28,9 @@
  * after_release_all) run CTDB 4.5's startup and shutdown events in 4.5's
  * order: startup after the stale release in STARTUP, shutdown after
  * release-all.
+ * Fence hold: a takeover run leaves out the IPs of a lost (DISCONNECTED)
+ * node until FenceTimeout + FenceMargin after the last packet heard from
+ * it, and a run is requested when the hold ends (doc/cluster.md).
  * Kernel notifications: RTM_NEWLINK of a public interface updates its
  * link state (usable = admin up + carrier) like SET_IFACE_LINK_STATE; an
  * address we hold vanishing asks for a takeover run.
@@ -88,6 +91,9 @@ class IpService {
   std::optional<std::string> kernelIfaceFresh(const IpAddress& a, bool expect_present);
   void runTakeover(const std::vector<uint32_t>& force_rebalance,
                    std::function<void(bool)> done);
+  /* Disconnected nodes inside FenceTimeout + FenceMargin of their last
+   * packet; arms hold_timer_ for a run when the first hold ends. */
+  std::vector<uint32_t> heldNodes();
 
   EventLoop& loop_;
   Daemon& daemon_;
@@ -99,6 +105,7 @@ class IpService {
   std::unique_ptr<IpCore> core_;
   std::unique_ptr<client::Connection> conn_;
   PendingOp run_;
+  std::unique_ptr<Timer> hold_timer_;
   uint64_t runs_ok_ = 0;
   uint64_t runs_failed_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -112,7 +112,7 @@ void QuorumMonitor::evaluate(std::chrono::steady_clock::time_point now) {
 
   const uint32_t reachable = countReachable(now);
   reachable_ = reachable;
-  const bool lock = lock_probe_ && lock_probe_();
+  const bool lock = opts_.lock_configured && lock_probe_ && lock_probe_();
   const QuorumVerdict v = quorumVerdict(configured_, reachable, lock);
   char why[160];
   snprintf(why, sizeof(why), "%u of %u nodes reachable: %s", reachable, configured_, toString(v));

@@ -82,7 +82,6 @@ struct NodeTransport::Peer {
   uint64_t out_serial = 0;
   uint64_t in_serial = 0;
   bool has_heard = false;  // a packet arrived since the peer was last declared dead
-  uint32_t tx_cnt = 0;     // packets sent during the current keepalive tick
   bool has_failed_connect = false;  // log only the first failure of a series
   std::chrono::milliseconds backoff{0};
   std::unique_ptr<Timer> retry_timer;
@@ -364,7 +363,6 @@ void NodeTransport::markDead(Peer& p, const std::string& reason) {
   dropLink(p.in);
   p.connect_timer.reset();
   p.has_heard = false;
-  p.tx_cnt = 0;
   nodes_.modifyFlags(p.pnn, NF::kDisconnected | NF::kUnhealthy, 0);
   if (was_connected) {
     D_NOTICE("node transport: node %s is dead: %u connected (%s)\n", peerName(p).c_str(),
@@ -402,7 +400,7 @@ void NodeTransport::keepaliveTick() {
       markDead(p, "keepalive timeout");
       continue;
     }
-    if (p.tx_cnt == 0) {
+    {  // every tick, busy or not: the peer's silence clock must not depend on our traffic
       protocol::ReqKeepalive k;
       k.hdr.generation = nodes_.generation();
       k.hdr.destnode = p.pnn;
@@ -412,7 +410,6 @@ void NodeTransport::keepaliveTick() {
           std::chrono::duration_cast<std::chrono::seconds>(now - started_).count());
       if (sendPacket(p, protocol::encodePacket(k))) ++stats_.keepalives_sent;
     }
-    p.tx_cnt = 0;
   }
   keepalive_timer_ = std::make_unique<Timer>(loop_, keepaliveTickPeriod(),
                                              [this]() { keepaliveTick(); });
@@ -426,7 +423,6 @@ void NodeTransport::dropAllLinks(const std::string& why) {
 bool NodeTransport::sendPacket(Peer& p, std::vector<uint8_t> bytes) {
   if (!p.out || !p.out->isUp()) return false;
   if (!p.out->send(std::move(bytes))) return false;
-  ++p.tx_cnt;
   return true;
 }
 

@@ -24,8 +24,8 @@
  * stale).
  *
  * Keepalive: every tick (min(KeepaliveInterval, 1 s)) sends REQ_KEEPALIVE
- * to every connected peer to which nothing else was sent since the last
- * tick. The short tick keeps both ends' "last heard" within about a second
+ * to every connected peer (CTDB sends one only on an idle link; a few
+ * bytes a second per peer buy a silence clock independent of traffic). The short tick keeps both ends' "last heard" within about a second
  * of each other, which the fencing margin relies on (doc/cluster.md).
  *
  * Messages: sendToNode() (the MessageRouter seam) queues a REQ_MESSAGE on

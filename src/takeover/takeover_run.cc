@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 
 #include "protocol/types.h"
 #include "util/logging.h"
@@ -235,6 +236,7 @@ class Run : public std::enable_shared_from_this<Run> {
       if (!list) return fail(makeError(sent[i].what + " reply: " + list.error().message()));
       for (const auto& ip : list->ips) input_.nodes[sent[i].req.destnode].available.push_back(ip.addr.ip);
     }
+    leaveOutHeldIps();
     if (!canHostIps(input_)) {
       D_NOTICE("takeover run: No nodes available to host public IPs yet\n");
       startDeadline();
@@ -246,6 +248,27 @@ class Run : public std::enable_shared_from_this<Run> {
     alloc_ = std::move(alloc->ips);
     startDeadline();
     releases();
+  }
+
+  /* IPs owned (in any view) by a node still inside its fence time. */
+  void leaveOutHeldIps() {
+    if (opts_.held_nodes.empty()) return;
+    std::unordered_set<IpAddress, IpAddressHash> held;
+    auto isHeldNode = [this](int32_t pnn) {
+      return pnn != kNoPnn && std::find(opts_.held_nodes.begin(), opts_.held_nodes.end(),
+                                        static_cast<uint32_t>(pnn)) != opts_.held_nodes.end();
+    };
+    for (const auto& n : input_.nodes)
+      for (const auto& k : n.known)
+        if (isHeldNode(k.pnn)) held.insert(k.addr);
+    if (held.empty()) return;
+    for (auto& n : input_.nodes) {
+      std::erase_if(n.known, [&](const KnownIp& k) { return held.count(k.addr) != 0; });
+      std::erase_if(n.available, [&](const IpAddress& a) { return held.count(a) != 0; });
+    }
+    report_.held_ips = held.size();
+    D_NOTICE("takeover run: %zu IPs of lost nodes inside their fence time left where they are\n",
+             held.size());
   }
 
   static protocol::PublicIp publicIp(const IpAssignment& a) {

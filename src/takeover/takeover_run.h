@@ -73,11 +73,17 @@ struct TakeoverRunOptions {
    * ones (false, the default: ~780+ IPs of one /16 on a node no longer stop
    * the rebalancing early; doc/ipalloc.md "Where the daemon differs"). */
   bool exact_ctdb_arithmetic = false;
+  /* Lost nodes still inside their fence time (doc/cluster.md "Quorum and
+   * fencing"): an IP that any node's view says one of them holds is left
+   * out of this run (neither released nor taken over), so it is never
+   * hosted elsewhere while the lost node may still have it. */
+  std::vector<uint32_t> held_nodes;
 };
 
 
 /* What the run did, for logs and tests. */
 struct TakeoverRunReport {
+  size_t held_ips = 0;  // left out: owned by a node in held_nodes
   size_t known_ips = 0;
   size_t releases_sent = 0;
   size_t takeovers_sent = 0;
