@@ -35,20 +35,30 @@ cc_setup() {
     for k in $(seq 0 $((n - 1))); do
         {
             printf 'KeepaliveInterval=1\nKeepaliveLimit=3\nElectionTimeout=1\n'
+            printf 'FenceTimeout=2\nFenceMargin=1\n'
             printf 'TakeoverTimeout=5\nMonitorInterval=1\n'
             for l in "$@"; do echo "$l"; done
         } > "$(node_dir "$k")/tunables"
     done
     cc_live_set ""
-    for k in $(seq 0 $((n - 1))); do cc_start "$k"; done
+    # All at once: a lone node of several has no quorum and stays in
+    # FIRST_RECOVERY until a majority is up (doc/cluster.md "Quorum").
+    for k in $(seq 0 $((n - 1))); do cc_launch "$k"; done
+    for k in $(seq 0 $((n - 1))); do cc_await_running "$k"; done
 }
 
-cc_start() {  # cc_start K [extra ctdbd args]: start and wait until RUNNING
+cc_launch() {  # cc_launch K [extra ctdbd args]: start, do not wait
     local k=$1; shift
     node_start "$k" --tunables-file="$(node_dir "$k")/tunables" \
         --reclock="$CLUSTER_WORK/reclock" "$@"
-    wait_until 30 cc_is_running "$k" || cluster_fail "node $k not RUNNING"
-    cc_live_add "$k"
+}
+cc_await_running() {
+    wait_until 30 cc_is_running "$1" || cluster_fail "node $1 not RUNNING"
+    cc_live_add "$1"
+}
+cc_start() {  # cc_start K [extra ctdbd args]: start and wait until RUNNING
+    cc_launch "$@"
+    cc_await_running "$1"
 }
 cc_is_running() { [ "$(node_ctdb "$1" runstate 2>/dev/null)" = RUNNING ]; }
 
