@@ -6,7 +6,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-sh scripts/setup.sh
+sh scripts/setup.sh all
 sh scripts/build.sh
 cd build
 ctest --output-on-failure -j2 --timeout 600 "$@"

@@ -1,11 +1,35 @@
 #!/bin/sh
-# Installs what the build and the tests need on a Debian 12 machine (as root),
-# only when something is missing. Safe to run repeatedly.
+# Installs what the build, the demonstration and the tests need on a Debian 12
+# machine (as root), only when something is missing. Safe to run repeatedly.
+#
+# usage: setup.sh [demo|all]   (default: all)
+#   demo  what building the programs and running scripts/demo-cluster.sh need
+#   all   that plus what the test suite needs (GoogleTest, the stock CTDB 4.17
+#         tools used as oracles, and what CTDB 4.17's own event scripts call
+#         when the benchmarks run stock ctdbd nodes)
 set -eu
 
-PKGS="build-essential cmake pkg-config libtalloc-dev libtevent-dev \
-libnl-3-dev libnl-route-3-dev googletest libgtest-dev iproute2 procps \
-psmisc python3 strace iputils-ping ctdb"
+mode=${1:-all}
+
+# Building the programs, and the demonstration cluster (network namespaces,
+# a bridge, our ctdbd/ctdb; ps/kill/fuser in the harness).
+DEMO_PKGS="build-essential cmake pkg-config libtalloc-dev libtevent-dev \
+libnl-3-dev libnl-route-3-dev iproute2 procps psmisc"
+
+# The test suite on top of that:
+#   googletest libgtest-dev  the unit tests
+#   ctdb                     Debian's CTDB 4.17 (stock ctdb tool, ctdbd and
+#                            event scripts as oracles and in the benchmarks)
+#   ethtool                  CTDB 4.17's own 10.interface monitor calls it;
+#                            without it stock nodes see "No link" (bench_smoke)
+#   python3 strace iputils-ping  protocol fuzz/fixtures, the vfork check, pings
+TEST_PKGS="googletest libgtest-dev ctdb ethtool python3 strace iputils-ping"
+
+case $mode in
+demo) PKGS=$DEMO_PKGS ;;
+all) PKGS="$DEMO_PKGS $TEST_PKGS" ;;
+*) echo "usage: setup.sh [demo|all]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PKGS; do
