@@ -37,7 +37,8 @@ echo \"ipreallocated \$(wc -l < \"\$CTDB_IP_CHANGES_FILE\")\" >> $d/probe.ipr
 exit 0"
 done
 cc_live_set ""
-for k in 0 1 2; do cc_start "$k"; done
+for k in 0 1 2; do cc_launch "$k"; done
+for k in 0 1 2; do cc_await_running "$k"; done
 cc_wait_once 60 "bring-up: every public IP on exactly one node"
 check "bring-up balanced" wait_until 30 cc_balanced 0 1 2
 sleep 2   # let the last run's ipreallocated finish

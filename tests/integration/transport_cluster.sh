@@ -97,7 +97,7 @@ wait_until 3 test -s "$CLUSTER_WORK/fwd.rc"
 wait "$fwd" 2>/dev/null
 check "the control outstanding to the frozen node failed when it was declared dead" \
     test "$(cat "$CLUSTER_WORK/fwd.rc" 2>/dev/null)" != 0
-check "node 0 logged the keepalive timeout" grep -q "dead count reached for node 2" "$(node_dir 0)/log.ctdbd"
+check "node 0 logged the keepalive timeout" grep -q "nothing received from node 2 for" "$(node_dir 0)/log.ctdbd"
 kill -CONT "$(daemon_pid 2)"
 check "node 0 sees node 2 again once it runs" wait_until 15 is_ok 0 2
 
