@@ -257,8 +257,8 @@ std::vector<uint32_t> IpService::heldNodes() {
   // A lost node may still host its addresses until FenceTimeout after the
   // last packet it heard from us (it fences, or its address lifetimes run
   // out); FenceMargin covers keepalive skew, its release time and load.
-  const auto& t = daemon_.tunables();
-  const auto hold = std::chrono::seconds(std::max(1u, t.fenceTimeout()) + t.fenceMargin());
+  const auto hold = daemon_.quorum().fenceTimeout() +
+                    std::chrono::seconds(daemon_.tunables().fenceMargin());
   const auto now = loop_.now();
   auto& nodes = daemon_.nodes();
   std::vector<uint32_t> held;
