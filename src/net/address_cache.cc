@@ -38,7 +38,14 @@ std::optional<AddressEvent> AddressCache::apply(const InterfaceAddress& addr, bo
     ++count_;
     return AddressEvent{AddressChange::Added, addr};
   }
-  if (*pos == addr) return std::nullopt;
+  if (*pos == addr) {
+    // Same address: keep the kernel's latest flags and lifetimes (a
+    // renewal), reported as no change.
+    pos->flags = addr.flags;
+    pos->valid_lft = addr.valid_lft;
+    pos->preferred_lft = addr.preferred_lft;
+    return std::nullopt;
+  }
   *pos = addr;
   return AddressEvent{AddressChange::Updated, addr};
 }

@@ -85,16 +85,20 @@ Result<std::unique_ptr<AddressOps>> AddressOps::create() {
 }
 
 Status AddressOps::changeAddress(int msg_type, const std::string& iface, const IpPrefix& prefix,
-                                 AddOptions opts) {
+                                 AddOptions opts, int ifindex, uint32_t keep_flags) {
+  const bool is_renew = ifindex != 0;
   const bool is_add = msg_type == RTM_NEWADDR;
-  const std::string what = std::string(is_add ? "add " : "delete ") + describe(iface, prefix);
+  const std::string what = std::string(is_renew ? "renew " : is_add ? "add " : "delete ") +
+                           describe(iface, prefix);
   if (auto st = prefixCheck(prefix, what); !st) return st;
-  auto idx = ifaceIndex(iface, what);
+  Result<int> idx = ifindex;
+  if (!is_renew) idx = ifaceIndex(iface, what);
   if (!idx) return idx.error();
 
   const bool is_v4 = prefix.addr.isV4();
   const size_t alen = is_v4 ? 4 : 16;
-  NlMsgPtr msg(nlmsg_alloc_simple(msg_type, is_add ? (NLM_F_CREATE | NLM_F_EXCL) : 0));
+  NlMsgPtr msg(nlmsg_alloc_simple(
+      msg_type, is_renew ? NLM_F_REPLACE : is_add ? (NLM_F_CREATE | NLM_F_EXCL) : 0));
   if (!msg) return errnoError(ENOMEM, what + ": cannot allocate netlink message");
 
   ifaddrmsg ifa{};
@@ -104,6 +108,9 @@ Status AddressOps::changeAddress(int msg_type, const std::string& iface, const I
   ifa.ifa_index = static_cast<uint32_t>(*idx);
   uint32_t flags = 0;
   if (is_add && !is_v4 && opts.skip_dad) flags |= IFA_F_NODAD;
+  // What the kernel re-applies on a modification of an IPv6 address.
+  if (is_renew && !is_v4)
+    flags |= keep_flags & (IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_MANAGETEMPADDR | IFA_F_NOPREFIXROUTE);
   ifa.ifa_flags = static_cast<uint8_t>(flags & 0xff);
   if (!is_add && is_v4) ifa.ifa_prefixlen = 0;  // match by address only (see header)
 
@@ -120,6 +127,12 @@ Status AddressOps::changeAddress(int msg_type, const std::string& iface, const I
     rc = nla_put(msg.get(), IFA_BROADCAST, 4, &brd);
   }
   if (rc >= 0 && flags > 0xff) rc = nla_put_u32(msg.get(), IFA_FLAGS, flags);
+  if (rc >= 0 && is_add && opts.lifetime) {
+    ifa_cacheinfo ci{};
+    ci.ifa_valid = *opts.lifetime;
+    ci.ifa_prefered = *opts.lifetime;
+    rc = nla_put(msg.get(), IFA_CACHEINFO, sizeof(ci), &ci);
+  }
   if (rc < 0) return detail::nlError(rc, what + ": cannot build request");
 
   rc = sendAndAck(sock_.get(), msg.get());
@@ -127,7 +140,7 @@ Status AddressOps::changeAddress(int msg_type, const std::string& iface, const I
     D_DEBUG("net: %s: done\n", what.c_str());
     return {};
   }
-  if (is_add && rc == -NLE_EXIST) {
+  if (is_add && !is_renew && rc == -NLE_EXIST) {
     D_DEBUG("net: %s: already present, treating as success\n", what.c_str());
     return {};
   }
@@ -140,6 +153,12 @@ Status AddressOps::changeAddress(int msg_type, const std::string& iface, const I
 
 Status AddressOps::addAddress(const std::string& iface, const IpPrefix& prefix, AddOptions opts) {
   return changeAddress(RTM_NEWADDR, iface, prefix, opts);
+}
+
+Status AddressOps::renewAddress(const InterfaceAddress& addr, uint32_t secs) {
+  AddOptions o;
+  o.lifetime = secs;
+  return changeAddress(RTM_NEWADDR, addr.iface, addr.prefix, o, addr.ifindex, addr.flags);
 }
 
 Status AddressOps::deleteAddress(const std::string& iface, const IpPrefix& prefix) {

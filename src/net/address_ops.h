@@ -44,6 +44,10 @@ struct AddOptions {
    * phase). Default off: DAD runs and LinkWatcher reports the address as
    * is_tentative until the kernel clears it. */
   bool skip_dad = false;
+  /* valid_lft = preferred_lft = this many seconds (IFA_CACHEINFO): the
+   * kernel deletes the address when it is not renewed in time. nullopt:
+   * permanent. */
+  std::optional<uint32_t> lifetime;
 };
 
 enum class LinkAdminState { Down, Up };
@@ -56,6 +60,15 @@ class AddressOps {
   /* RTM_NEWADDR. IPv4 gets the subnet broadcast address (like `ip addr add
    * ... brd +`) unless the prefix is /31 or /32. EEXIST is success. */
   Status addAddress(const std::string& iface, const IpPrefix& prefix, AddOptions opts = {});
+
+  /* Lifetime renewal of an address the kernel has (as the LinkWatcher
+   * cache saw it): RTM_NEWADDR with NLM_F_REPLACE and no NLM_F_CREATE,
+   * valid_lft = preferred_lft = secs, its prefix length and the
+   * IPv6 flags the kernel re-applies (nodad, noprefixroute, ...) kept.
+   * NOTE: the kernel (IPv4 and IPv6) re-creates an address that no longer
+   * exists on this request, so pass only addresses the cache still holds
+   * after draining its notifications. One round-trip. */
+  Status renewAddress(const InterfaceAddress& addr, uint32_t secs);
 
   /* RTM_DELADDR. IPv4 matches by address only (the prefix length is not
    * sent), so a stale address with a different mask is still removed, like
@@ -80,7 +93,7 @@ class AddressOps {
  private:
   explicit AddressOps(NlSockPtr sock) : sock_(std::move(sock)) {}
   Status changeAddress(int msg_type, const std::string& iface, const IpPrefix& prefix,
-                       AddOptions opts);
+                       AddOptions opts, int ifindex = 0, uint32_t keep_flags = 0);
   Status runDump(int msg_type, const std::string& what,
                  const std::function<void(const ::nlmsghdr*, size_t)>& on_msg);
 

@@ -50,6 +50,7 @@ std::optional<ParsedAddress> parseAddressMessage(const nlmsghdr* hdr, size_t ava
   const void* local = nullptr;
   const void* address = nullptr;
   uint32_t flags = ifa->ifa_flags;
+  uint32_t valid = kInfiniteLifetime, preferred = kInfiniteLifetime;
   int len = static_cast<int>(hdr->nlmsg_len - NLMSG_LENGTH(sizeof(ifaddrmsg)));
   for (auto* rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
     switch (rta->rta_type) {
@@ -58,6 +59,14 @@ std::optional<ParsedAddress> parseAddressMessage(const nlmsghdr* hdr, size_t ava
         break;
       case IFA_ADDRESS:
         if (RTA_PAYLOAD(rta) == addr_len) address = RTA_DATA(rta);
+        break;
+      case IFA_CACHEINFO:
+        if (RTA_PAYLOAD(rta) >= sizeof(ifa_cacheinfo)) {
+          ifa_cacheinfo ci;
+          std::memcpy(&ci, RTA_DATA(rta), sizeof ci);
+          valid = ci.ifa_valid;
+          preferred = ci.ifa_prefered;
+        }
         break;
       case IFA_FLAGS:  // 32-bit flags supersede the 8-bit header field
         if (RTA_PAYLOAD(rta) == sizeof(uint32_t)) std::memcpy(&flags, RTA_DATA(rta), sizeof flags);
@@ -77,6 +86,9 @@ std::optional<ParsedAddress> parseAddressMessage(const nlmsghdr* hdr, size_t ava
   out.addr.prefix.addr.family = ifa->ifa_family;
   std::memcpy(out.addr.prefix.addr.bytes.data(), own, addr_len);
   out.addr.prefix.prefix = ifa->ifa_prefixlen;
+  out.addr.flags = flags;
+  out.addr.valid_lft = valid;
+  out.addr.preferred_lft = preferred;
   if (ifa->ifa_family == AF_INET) {
     out.addr.is_secondary = (flags & IFA_F_SECONDARY) != 0;
   } else {

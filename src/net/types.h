@@ -34,6 +34,8 @@ struct LinkInfo {
 };
 
 /* One address as the kernel holds it on one interface. */
+inline constexpr uint32_t kInfiniteLifetime = 0xffffffffu;
+
 struct InterfaceAddress {
   std::string iface;  // name at the time the address was seen
   int ifindex = 0;
@@ -41,8 +43,19 @@ struct InterfaceAddress {
   bool is_secondary = false;  // IPv4 IFA_F_SECONDARY
   bool is_tentative = false;  // IPv6 DAD still running (not yet usable)
   bool is_dad_failed = false; // IPv6 DAD failed: address is unusable
+  /* As last reported by the kernel, not part of the identity or of
+   * equality (a lifetime renewal is not a change of the address): the raw
+   * IFA flags (IFA_FLAGS, or the 8-bit header field) and IFA_CACHEINFO's
+   * lifetimes in seconds (kInfiniteLifetime: permanent). */
+  uint32_t flags = 0;
+  uint32_t valid_lft = 0xffffffffu;
+  uint32_t preferred_lft = 0xffffffffu;
 
-  bool operator==(const InterfaceAddress&) const = default;
+  bool operator==(const InterfaceAddress& o) const {
+    return iface == o.iface && ifindex == o.ifindex && prefix == o.prefix &&
+           is_secondary == o.is_secondary && is_tentative == o.is_tentative &&
+           is_dad_failed == o.is_dad_failed;
+  }
 };
 
 /* What happened to an address in the kernel. */

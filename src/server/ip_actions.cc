@@ -24,7 +24,9 @@ Status NetlinkIpActions::add(const std::string& iface, const IpPrefix& ip) {
       D_WARNING("takeip %s on %s: promote_secondaries: %s, continuing\n", ip.toString().c_str(),
                 iface.c_str(), st.error().message().c_str());
   }
-  auto st = ops_.addAddress(iface, ip);
+  net::AddOptions o;
+  if (lifetime_) o.lifetime = lifetime_();
+  auto st = ops_.addAddress(iface, ip, o);
   if (st && after_change_) after_change_();
   return st;
 }

@@ -78,7 +78,12 @@ class NetlinkIpActions final : public IpActions {
                      const IpPrefix& ip, Done done) override;
   PendingOp ipreallocated(Done done) override;
 
+  /* Seconds of valid/preferred lifetime for every address added (the
+   * FenceTimeout); unset or nullopt: permanent. */
+  void setLifetime(std::function<std::optional<uint32_t>()> fn) { lifetime_ = std::move(fn); }
+
  private:
+  std::function<std::optional<uint32_t>()> lifetime_;
   PendingOp finish(Status st, Done done);
   Status add(const std::string& iface, const IpPrefix& ip);
   Status del(const std::string& iface, const IpPrefix& ip);

@@ -125,9 +125,14 @@ void IpCore::startTakeIp(PublicIpEntry& ip, std::string iface, Done done) {
       D_ERR("takeip %s on %s failed: %s\n", addr.toString().c_str(), iface.c_str(),
             st.error().message().c_str());
       table_.unassign(*e);
+      releaseFenced(addr);
       return done(st);
     }
     e->state = IpState::Held;
+    if (fence_after_action_.contains(addr)) {
+      releaseFenced(addr);
+      return done(errnoError(ENOTCONN, "takeip " + addr.toString() + ": node fenced meanwhile"));
+    }
     announce(iface, addr);
     sendLocal(protocol::kSrvidTakeIp, addr);
     done({});
@@ -163,9 +168,14 @@ void IpCore::startUpdateIp(PublicIpEntry& ip, std::string old_iface, std::string
           } else {
             table_.unassign(*e);
           }
+          releaseFenced(addr);
           return done(st);
         }
         e->state = IpState::Held;
+        if (fence_after_action_.contains(addr)) {
+          releaseFenced(addr);
+          return done(errnoError(ENOTCONN, "updateip " + addr.toString() + ": node fenced meanwhile"));
+        }
         announce(new_iface, addr);
         done({});
       });
@@ -425,11 +435,103 @@ void IpCore::onKernelLink(const std::string& name, bool usable) {
 }
 
 void IpCore::onKernelAddressRemoved(const IpAddress& addr) {
-  const PublicIpEntry* e = table_.find(addr);
-  if (!e || e->state != IpState::Held) return;
-  D_WARNING("public IP %s vanished from %s behind our back, asking for a takeover run\n",
+  if (fence_state_ == FenceState::Dropping) return;  // the fence releases it
+  PublicIpEntry* e = table_.find(addr);
+  if (!e || e->state != IpState::Held || kernelIface(addr)) return;
+  D_WARNING("public IP %s vanished from %s behind our back (expired?), releasing it and "
+            "asking for a takeover run\n",
             addr.toString().c_str(), e->iface ? e->iface->c_str() : kNoIface);
-  if (hooks_.request_takeover_run) hooks_.request_takeover_run();
+  announce_.erase(addr);
+  startRelease(*e, protocol::kUnknownPnn, [this, alive = std::weak_ptr<bool>(alive_), addr](Status st) {
+    if (!alive.lock()) return;
+    if (!st) {
+      D_ERR("releaseip of vanished %s: %s\n", addr.toString().c_str(), st.error().message().c_str());
+      // The kernel does not have it: the table must not claim it either.
+      if (PublicIpEntry* x = table_.find(addr); x && x->state == IpState::Held && !kernelIface(addr)) {
+        table_.unassign(*x);
+        x->pnn = protocol::kUnknownPnn;
+      }
+    }
+    if (hooks_.request_takeover_run) hooks_.request_takeover_run();
+  });
+}
+
+/* ---- fence ------------------------------------------------------------ */
+
+void IpCore::fence(const std::string& reason, Done done) {
+  std::vector<PublicIpEntry*> targets;
+  std::vector<IpPrefix> in_kernel;
+  size_t deferred = 0;
+  auto pending = std::make_shared<size_t>(1);
+  auto released = std::make_shared<size_t>(0);
+  auto finish = [this, pending, released, done = std::move(done)]() mutable {
+    if (--*pending != 0) return;
+    D_NOTICE("fence: %zu public IPs released\n", *released);
+    answer(std::move(done), {});
+  };
+  for (PublicIpEntry* e : table_.listMutable()) {
+    announce_.erase(e->addr());
+    const bool in_k = kernelIface(e->addr()).has_value();
+    if (e->state == IpState::Taking || e->state == IpState::Updating) {
+      // Its script may still add it: release when the action completes.
+      ++*pending;
+      ++deferred;
+      fence_after_action_[e->addr()].push_back([finish, released](Status st) mutable {
+        if (st) ++*released;
+        finish();
+      });
+      if (in_k) in_kernel.push_back(e->prefix);
+      continue;
+    }
+    if (e->state == IpState::Releasing) continue;  // already going
+    if (!in_k && !e->iface) {
+      e->pnn = e->pnn == table_.ownPnn() ? protocol::kUnknownPnn : e->pnn;
+      continue;
+    }
+    if (in_k) in_kernel.push_back(e->prefix);
+    targets.push_back(e);
+  }
+  D_ERR("fence: %s: dropping all %zu public IPs of this node (%zu in the kernel)\n",
+        reason.c_str(), targets.size() + deferred, in_kernel.size());
+  fence_state_ = FenceState::Dropping;
+  if (hooks_.kernel_drop && !in_kernel.empty()) {
+    // The table lists newest first, as the kernel's secondaries are
+    // deleted cheapest: last added first.
+    const size_t n = hooks_.kernel_drop(in_kernel);
+    D_NOTICE("fence: %zu addresses deleted from the kernel\n", n);
+  }
+  for (PublicIpEntry* e : targets) {
+    ++*pending;
+    startRelease(*e, protocol::kUnknownPnn, [this, addr = e->addr(), finish, released](Status st) mutable {
+      if (st) {
+        ++*released;
+      } else if (PublicIpEntry* x = table_.find(addr); x && !kernelIface(addr)) {
+        D_ERR("fence: releaseip %s failed (%s); the kernel no longer has it\n",
+              addr.toString().c_str(), st.error().message().c_str());
+        table_.unassign(*x);
+        x->pnn = protocol::kUnknownPnn;
+      }
+      finish();
+    });
+  }
+  fence_state_ = FenceState::Idle;
+  finish();
+}
+
+void IpCore::releaseFenced(const IpAddress& addr) {
+  auto it = fence_after_action_.find(addr);
+  if (it == fence_after_action_.end()) return;
+  std::vector<Done> waiters = std::move(it->second);
+  fence_after_action_.erase(it);
+  auto done_all = [waiters](Status st) {
+    for (auto& w : waiters) w(st);
+  };
+  PublicIpEntry* e = table_.find(addr);
+  if (!e || e->isBusy()) return loop_.post([done_all]() { done_all({}); });
+  if (!e->iface && !kernelIface(addr)) return loop_.post([done_all]() { done_all({}); });
+  D_NOTICE("fence: releasing %s now that its action finished\n", addr.toString().c_str());
+  if (hooks_.kernel_drop && kernelIface(addr)) (void)hooks_.kernel_drop({e->prefix});
+  startRelease(*e, protocol::kUnknownPnn, done_all);
 }
 
 void IpCore::ipreallocated(Done done) {

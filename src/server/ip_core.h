@@ -42,6 +42,10 @@
 
 namespace ctdb::server {
 
+/* Idle: normal. Dropping: inside fence()'s kernel delete and release
+ * start-up (kernel removal notifications are then the fence's own). */
+enum class FenceState { Idle, Dropping };
+
 struct IpCoreHooks {
   uint32_t own_pnn = 0;
   /* §2.3 rules 1-2: runstate RUNNING and own flags neither INACTIVE nor
@@ -64,6 +68,10 @@ struct IpCoreHooks {
   /* One gratuitous ARP / NA round. */
   std::function<Status(const std::string&, const IpAddress&)> send_garp;
   std::chrono::milliseconds garp_interval{1000};
+  /* Fence: delete these addresses from the kernel directly (netlink),
+   * newest first, before any script runs; returns how many the kernel
+   * had. Unset: only the releaseip actions remove them. */
+  std::function<size_t(const std::vector<IpPrefix>&)> kernel_drop;
   /* RELOAD_PUBLIC_IPS reads this file; none -> reload fails. */
   std::optional<std::string> public_addresses_file;
 };
@@ -103,8 +111,20 @@ class IpCore {
   /* Kernel link notification: the interface's usable state (admin up and
    * carrier). Known interface whose state changed -> as SET_IFACE_LINK_STATE. */
   void onKernelLink(const std::string& name, bool usable);
-  /* Kernel dropped an address we hold -> ask for a takeover run. */
+  /* Kernel dropped an address we hold (expiry of its lifetime, or anyone
+   * else): the releaseip action runs for it (the scripts tolerate the
+   * vanished address and record the change), the table stops claiming
+   * it, then a takeover run is requested. Ignored while a fence drops. */
   void onKernelAddressRemoved(const IpAddress& addr);
+
+  /* Self-fence ("drop all"): every address this node holds or is taking
+   * is deleted from the kernel at once through hooks.kernel_drop, then
+   * the releaseip action runs for each (changes recorded), and the table
+   * shows none held. An IP whose takeip/updateip is in flight is released
+   * when that action completes. done: when all releases finished. Logged
+   * with reason. */
+  void fence(const std::string& reason, Done done);
+  FenceState fenceState() const { return fence_state_; }
 
   /* Start-up: delete every table address found on a local interface. */
   void releaseStale(Done done);
@@ -158,6 +178,11 @@ class IpCore {
   std::unordered_map<IpAddress, Announce, IpAddressHash> announce_;
   std::deque<QueuedReload> reload_queue_;
   bool is_reloading_ = false;
+  FenceState fence_state_ = FenceState::Idle;
+  /* IPs whose takeip/updateip was in flight when a fence came: released
+   * as soon as that action completes. */
+  std::unordered_map<IpAddress, std::vector<Done>, IpAddressHash> fence_after_action_;
+  void releaseFenced(const IpAddress& addr);
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

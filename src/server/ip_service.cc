@@ -1,6 +1,10 @@
 #include "server/ip_service.h"
 
+#include <cstdlib>
+#include <unordered_set>
+
 #include "net/garp.h"
+#include "net/sysctl.h"
 #include "takeover/takeover_run.h"
 #include "util/logging.h"
 
@@ -115,8 +119,132 @@ std::optional<std::string> IpService::kernelIfaceFresh(const IpAddress& a, bool 
   return std::nullopt;
 }
 
+uint32_t IpService::lifetimeSecs() const {
+  return std::max<uint32_t>(daemon_.tunables().fenceTimeout(), 1);
+}
+
+void IpService::exportLifetime() {
+  const uint32_t secs = lifetimeSecs();
+  if (secs == exported_lifetime_) return;
+  exported_lifetime_ = secs;
+  // The event helper is started per event and inherits this environment.
+  ::setenv("CTDB_PUBLIC_IP_LIFETIME", std::to_string(secs).c_str(), 1);
+}
+
+void IpService::drainWatcher() {
+  for (int i = 0; i < 64; ++i) {
+    size_t before = watcher_->notificationsSeen();
+    (void)watcher_->process();
+    if (watcher_->notificationsSeen() == before) break;
+  }
+  if (watcher_->isResyncNeeded()) (void)watcher_->resync();
+}
+
+/* Deletes prefixes from the kernel, in reverse kernel order (secondaries
+ * before their primary: no O(n^2) promotion), one round-trip each. */
+size_t IpService::kernelDrop(const std::vector<IpPrefix>& prefixes) {
+  std::unordered_set<IpAddress, IpAddressHash> want;
+  for (const auto& p : prefixes) want.insert(p.addr);
+  std::vector<net::InterfaceAddress> order;
+  if (auto dump = ops_->dumpAddresses(); dump) {
+    for (const auto& ia : *dump)
+      if (want.contains(ia.prefix.addr)) order.push_back(ia);
+  } else {
+    D_ERR("fence: dump: %s, deleting from the cached view\n", dump.error().message().c_str());
+    for (const auto& p : prefixes)
+      if (auto f = watcher_->findAddress(p.addr)) order.push_back(*f);
+  }
+  size_t n = 0;
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    if (it->prefix.addr.isV4()) (void)net::setPromoteSecondaries(it->iface, net::Setting::On);
+    if (auto st = ops_->deleteAddress(it->iface, it->prefix); st) {
+      n++;
+    } else {
+      D_ERR("fence: %s\n", st.error().message().c_str());
+    }
+  }
+  drainWatcher();
+  return n;
+}
+
+void IpService::fence(const std::string& reason) {
+  if (!core_) return;
+  core_->fence(reason, [](Status) {});
+}
+
+size_t IpService::renewLifetimes() {
+  drainWatcher();
+  const uint32_t secs = lifetimeSecs();
+  size_t n = 0;
+  for (const PublicIpEntry* e : core_->table().list()) {
+    if (e->state == IpState::Unassigned || e->state == IpState::Releasing) continue;
+    // Only what the kernel still has: a renewal would re-create an
+    // expired address.
+    for (const auto& ia : watcher_->addresses().findAll(e->addr())) {
+      if (auto st = ops_->renewAddress(ia, secs); st) {
+        n++;
+      } else {
+        D_WARNING("renewing %s: %s\n", ia.prefix.toString().c_str(), st.error().message().c_str());
+      }
+    }
+  }
+  return n;
+}
+
+void IpService::onFenceTick() {
+  exportLifetime();
+  const auto now = std::chrono::steady_clock::now();
+  // RecoveryDropAllIPs (CTDB 4.5): out of normal operation too long.
+  const uint32_t drop_after = daemon_.tunables().recoveryDropAllIps();
+  if (daemon_.nodes().leader() != protocol::kUnknownPnn) {
+    no_leader_since_ = now;
+    drop_all_state_ = DropAllState::Watching;
+  } else if (drop_after > 0 && drop_all_state_ == DropAllState::Watching &&
+             now - no_leader_since_ >= std::chrono::seconds(drop_after)) {
+    drop_all_state_ = DropAllState::Dropped;
+    char why[128];
+    snprintf(why, sizeof why, "Drop all IPs, node has been out of normal operation for %u seconds",
+             drop_after);
+    D_ERR("%s\n", why);
+    fence(why);
+  }
+  // Lifetime renewal every FenceTimeout/3.
+  const auto ft = std::chrono::seconds(lifetimeSecs());
+  if (now - last_renewal_ < ft / 3) return;
+  if (!daemon_.quorum().checkNow()) {
+    // Not quorate: the quorum listener fenced; what is taken after quorum
+    // returns is added with a fresh lifetime.
+    last_renewal_ = now;
+    return;
+  }
+  bool holds = false;
+  for (const PublicIpEntry* e : core_->table().list())
+    if (e->state != IpState::Unassigned) holds = true;
+  if (!holds) {
+    last_renewal_ = now;
+    return;
+  }
+  if (now - last_renewal_ >= ft - std::chrono::seconds(2)) {
+    char why[128];
+    snprintf(why, sizeof why, "last address lifetime renewal was %lld ms ago, the addresses may have expired",
+             static_cast<long long>(
+                 std::chrono::duration_cast<std::chrono::milliseconds>(now - last_renewal_).count()));
+    fence(why);
+    last_renewal_ = now;
+    return;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const size_t n = renewLifetimes();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - t0).count();
+  D_INFO("renewed the lifetime of %zu public addresses (%us) in %lld ms\n", n, lifetimeSecs(),
+         static_cast<long long>(ms));
+  last_renewal_ = now;
+}
+
 IpService::~IpService() {
   *alive_ = false;
+  fence_timer_.reset();
   run_.cancel();
   conn_.reset();
   core_.reset();
@@ -166,6 +294,9 @@ Status IpService::init(IpServiceOptions options) {
           return f->iface;
         },
         [this]() { (void)watcher_->process(); });
+    static_cast<NetlinkIpActions*>(actions_.get())->setLifetime([this]() -> std::optional<uint32_t> {
+      return lifetimeSecs();
+    });
     if (options.ipreallocated)
       actions_ = std::make_unique<NetlinkWithEvents>(std::move(actions_), options.ipreallocated);
   }
@@ -174,8 +305,10 @@ Status IpService::init(IpServiceOptions options) {
   hooks.own_pnn = daemon_.nodes().ownPnn();
   hooks.can_host = [this]() {
     return daemon_.runstate().current() == Runstate::Running &&
-           (daemon_.nodes().localFlags() & (NF::kInactive | NF::kDisabled)) == 0;
+           (daemon_.nodes().localFlags() & (NF::kInactive | NF::kDisabled)) == 0 &&
+           daemon_.quorum().isQuorate();
   };
+  hooks.kernel_drop = [this](const std::vector<IpPrefix>& p) { return kernelDrop(p); };
   hooks.send_local = [this](uint64_t srvid, std::vector<uint8_t> data) {
     daemon_.messages().send(daemon_.nodes().ownPnn(), srvid, std::move(data));
   };
@@ -232,6 +365,14 @@ Status IpService::init(IpServiceOptions options) {
     if (!alive.lock() || !core_ || daemon_.tunables().disableIpFailover() != 0) return;
     D_NOTICE("This node has been banned - releasing all public IPs\n");
     core_->releaseAll([](Status) {});
+  });
+  exportLifetime();
+  last_renewal_ = no_leader_since_ = std::chrono::steady_clock::now();
+  daemon_.quorum().onChange([this, alive = std::weak_ptr<bool>(alive_)](QuorumState, QuorumState now) {
+    if (alive.lock() && now == QuorumState::Lost) fence("quorum lost");
+  });
+  fence_timer_ = std::make_unique<RepeatingTimer>(loop_, std::chrono::seconds(1), [this]() {
+    onFenceTick();
   });
   daemon_.runstate().onRunstate(Runstate::Running, [this](Runstate) {
     daemon_.takeover().requestRun();

@@ -35,6 +35,15 @@
  * link state (usable = admin up + carrier) like SET_IFACE_LINK_STATE; an
  * address we hold vanishing asks for a takeover run.
  *
+ * Fencing (issue 10, doc/ip-core.md "Address lifetimes and fencing"):
+ *   - quorum Lost => IpCore::fence("quorum lost"); can_host requires quorum;
+ *   - RecoveryDropAllIPs: no leader for that many seconds => fence;
+ *   - every held address carries valid_lft = preferred_lft = FenceTimeout
+ *     (built-in actions, and 10.interface via $CTDB_PUBLIC_IP_LIFETIME,
+ *     exported into the environment and kept current); renewed every
+ *     FenceTimeout/3 while quorate, unless the previous renewal is
+ *     FenceTimeout-2s old or more (the addresses may have expired): fence.
+ *
  * Destroy the IpService before the Daemon (it holds references into it).
  * Single-threaded (the daemon's loop).
  */
@@ -89,6 +98,15 @@ class IpService {
   Status init(IpServiceOptions options);
   /* The kernel's view of `a` now: cache drained, then a dump on a miss. */
   std::optional<std::string> kernelIfaceFresh(const IpAddress& a, bool expect_present);
+  /* Fence support (issue 10). */
+  size_t kernelDrop(const std::vector<IpPrefix>& prefixes);
+  void drainWatcher();
+  void fence(const std::string& reason);
+  void onFenceTick();
+  /* One renewal cycle: returns the number of addresses renewed. */
+  size_t renewLifetimes();
+  uint32_t lifetimeSecs() const;
+  void exportLifetime();
   void runTakeover(const std::vector<uint32_t>& force_rebalance,
                    std::function<void(bool)> done);
   /* Disconnected nodes inside FenceTimeout + FenceMargin of their last
@@ -106,6 +124,11 @@ class IpService {
   std::unique_ptr<client::Connection> conn_;
   PendingOp run_;
   std::unique_ptr<Timer> hold_timer_;
+  std::unique_ptr<RepeatingTimer> fence_timer_;
+  std::chrono::steady_clock::time_point last_renewal_{};
+  std::chrono::steady_clock::time_point no_leader_since_{};
+  enum class DropAllState { Watching, Dropped } drop_all_state_ = DropAllState::Watching;
+  uint32_t exported_lifetime_ = 0;
   uint64_t runs_ok_ = 0;
   uint64_t runs_failed_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -99,6 +99,14 @@ class IpCoreTest : public ::testing::Test {
       garps_.push_back(i + " " + a.toString());
       return Status{};
     };
+    h.kernel_drop = [this](const std::vector<IpPrefix>& ps) {
+      size_t n = 0;
+      for (const auto& p : ps) {
+        dropped_.push_back(p.toString());
+        n += kernel_.erase(p.addr);
+      }
+      return n;
+    };
     h.garp_interval = 10ms;
     h.public_addresses_file = file_;
     core_ = std::make_unique<IpCore>(*loop_, *actions_, std::move(h));
@@ -138,6 +146,7 @@ class IpCoreTest : public ::testing::Test {
   std::vector<std::pair<uint64_t, std::string>> messages_;
   std::vector<std::string> garps_;
   std::optional<std::string> file_;
+  std::vector<std::string> dropped_;  // kernel_drop, in call order
   bool can_host_ = true;
   bool run_in_progress_ = false;
   int runs_requested_ = 0;
@@ -403,6 +412,80 @@ TEST_F(IpCoreTest, ReleaseAllAndReleaseStale) {
   ASSERT_TRUE(wait([&](IpCore::Done d) { core_->releaseAll(std::move(d)); }).ok());
   EXPECT_TRUE(kernel_.empty());
   EXPECT_EQ(entry("198.19.0.1").state, IpState::Unassigned);
+}
+
+/* ---- fence and kernel removal (issue 10) ---------------------------- */
+
+size_t countPrefix(const std::vector<std::string>& v, const std::string& p) {
+  return std::count_if(v.begin(), v.end(), [&](const std::string& s) { return s.rfind(p, 0) == 0; });
+}
+
+TEST_F(IpCoreTest, FenceDeletesFromKernelFirstThenReleasesEach) {
+  add("198.19.0.1/16", {"eth0"});
+  add("198.19.0.2/16", {"eth0"});
+  add("198.19.0.3/16", {"eth0"});
+  ASSERT_TRUE(take("198.19.0.1").ok());
+  ASSERT_TRUE(take("198.19.0.2").ok());
+  actions_->log.clear();
+  ASSERT_TRUE(wait([&](IpCore::Done d) { core_->fence("test", std::move(d)); }).ok());
+  // Kernel delete first, newest first (the table's order), only held ones.
+  EXPECT_EQ(dropped_, (std::vector<std::string>{"198.19.0.2/16", "198.19.0.1/16"}));
+  EXPECT_TRUE(kernel_.empty());
+  // Then the releaseip action for each (the scripts record the change).
+  EXPECT_EQ(actions_->log, (std::vector<std::string>{"releaseip eth0 198.19.0.2/16",
+                                                     "releaseip eth0 198.19.0.1/16"}));
+  for (const char* ip : {"198.19.0.1", "198.19.0.2", "198.19.0.3"}) {
+    EXPECT_EQ(entry(ip).state, IpState::Unassigned) << ip;
+    EXPECT_EQ(entry(ip).pnn, protocol::kUnknownPnn) << ip;
+  }
+}
+
+TEST_F(IpCoreTest, FenceDuringTakeipReleasesWhenItCompletes) {
+  add("198.19.0.1/16", {"eth0"});
+  std::optional<Status> taken;
+  core_->takeoverIp(0, A("198.19.0.1"), [&](Status st) { taken = st; });
+  ASSERT_EQ(entry("198.19.0.1").state, IpState::Taking);
+  ASSERT_TRUE(wait([&](IpCore::Done d) { core_->fence("test", std::move(d)); }).ok());
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_FALSE(taken->ok());  // the run must not count it as hosted
+  EXPECT_TRUE(kernel_.empty());
+  EXPECT_EQ(countPrefix(actions_->log, "releaseip eth0 198.19.0.1/16"), 1u);
+  EXPECT_EQ(entry("198.19.0.1").state, IpState::Unassigned);
+}
+
+TEST_F(IpCoreTest, FenceFailedReleaseStillLeavesTableTruthful) {
+  add("198.19.0.1/16", {"eth0"});
+  ASSERT_TRUE(take("198.19.0.1").ok());
+  actions_->fail_next = true;  // the releaseip script fails
+  ASSERT_TRUE(wait([&](IpCore::Done d) { core_->fence("test", std::move(d)); }).ok());
+  EXPECT_TRUE(kernel_.empty());
+  EXPECT_EQ(entry("198.19.0.1").state, IpState::Unassigned);
+  EXPECT_EQ(entry("198.19.0.1").pnn, protocol::kUnknownPnn);
+}
+
+TEST_F(IpCoreTest, KernelRemovalRunsReleaseipAndTableStopsClaimingIt) {
+  add("198.19.0.1/16", {"eth0"});
+  ASSERT_TRUE(take("198.19.0.1").ok());
+  actions_->log.clear();
+  kernel_.erase(A("198.19.0.1"));  // e.g. its valid_lft expired
+  core_->onKernelAddressRemoved(A("198.19.0.1"));
+  loop_->runUntil([&] { return runs_requested_ > 0; }, 2000ms);
+  EXPECT_EQ(actions_->log, (std::vector<std::string>{"releaseip eth0 198.19.0.1/16"}));
+  EXPECT_EQ(entry("198.19.0.1").state, IpState::Unassigned);
+  EXPECT_EQ(entry("198.19.0.1").pnn, protocol::kUnknownPnn);
+  EXPECT_EQ(runs_requested_, 1);
+  auto ips = core_->publicIps(false);
+  ASSERT_EQ(ips.size(), 1u);
+  EXPECT_EQ(ips[0].pnn, protocol::kUnknownPnn);  // `ctdb ip` truthful
+}
+
+TEST_F(IpCoreTest, KernelRemovalOfAddressStillPresentIsIgnored) {
+  add("198.19.0.1/16", {"eth0"});
+  ASSERT_TRUE(take("198.19.0.1").ok());
+  actions_->log.clear();
+  core_->onKernelAddressRemoved(A("198.19.0.1"));  // e.g. removed from a second iface
+  EXPECT_TRUE(actions_->log.empty());
+  EXPECT_EQ(entry("198.19.0.1").state, IpState::Held);
 }
 
 class IpReloadTest : public IpCoreTest {
