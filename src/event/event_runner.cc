@@ -1,5 +1,7 @@
 #include "event/event_runner.h"
 
+#include <cstdlib>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -103,6 +105,7 @@ EventRunner::EventRunner(EventLoop& loop, EventRunnerOptions options)
     : loop_(loop), reaper_(loop), options_(std::move(options)) {
   for (char** e = environ; e && *e; ++e) {
     if (std::strncmp(*e, "CTDB_IP_CHANGES_FILE=", 21) == 0) continue;
+    if (std::strncmp(*e, "CTDB_PUBLIC_IP_LIFETIME=", 24) == 0) continue;  // read per event
     if (!options_.ctdb_base.empty() && std::strncmp(*e, "CTDB_BASE=", 10) == 0) continue;
     base_env_.emplace_back(*e);
   }
@@ -140,6 +143,9 @@ EventRunner::~EventRunner() {
 std::vector<std::string> EventRunner::environmentFor(const std::string& changes_path) const {
   std::vector<std::string> env = base_env_;
   env.push_back("CTDB_IP_CHANGES_FILE=" + changes_path);
+  // Set by ctdbd's IpService and changed with FenceTimeout: current value.
+  if (const char* lft = std::getenv("CTDB_PUBLIC_IP_LIFETIME"); lft && *lft)
+    env.push_back(std::string("CTDB_PUBLIC_IP_LIFETIME=") + lft);
   return env;
 }
 
