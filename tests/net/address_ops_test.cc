@@ -8,6 +8,9 @@
 #include <chrono>
 #include <cstdio>
 
+#include <linux/if_addr.h>
+#include <unistd.h>
+
 #include "net/sysctl.h"
 #include "netns_fixture.h"
 
@@ -143,7 +146,7 @@ TEST(AddressOpsKernel, Ipv6AddFindDelete) {
   runInNetns([] {
     auto ops = makeOps();
     ASSERT_TRUE(ops);
-    ASSERT_TRUE(ops->addAddress(kIface, pfx("fd00::20/64"), AddOptions{.skip_dad = true}).ok());
+    ASSERT_TRUE(ops->addAddress(kIface, pfx("fd00::20/64"), AddOptions{.skip_dad = true, .lifetime = std::nullopt}).ok());
     auto found = inDump(*ops, ip("fd00::20"));
     ASSERT_TRUE(found.has_value());
     EXPECT_FALSE(found->is_tentative);
@@ -254,6 +257,99 @@ TEST(AddressOpsKernel, SysctlOnMissingInterfaceIsEnoent) {
     EXPECT_EQ(st.error().errnoValue(), ENOENT);
     EXPECT_NE(st.error().message().find("nosuch0"), std::string::npos);
     EXPECT_TRUE(setArpFilter(kIface, Setting::On).ok());
+  });
+}
+
+
+/* ---- lifetimes (issue 10) ------------------------------------------- */
+
+TEST(AddressOpsKernel, AddWithLifetimeSetsCacheinfo) {
+  runInNetns([] {
+    auto ops = makeOps();
+    ASSERT_TRUE(ops);
+    AddOptions o;
+    o.lifetime = 30;
+    ASSERT_TRUE(ops->addAddress(kIface, pfx("198.18.0.20/24"), o).ok());
+    auto f = inDump(*ops, ip("198.18.0.20"));
+    ASSERT_TRUE(f.has_value());
+    EXPECT_GE(f->valid_lft, 28u);
+    EXPECT_LE(f->valid_lft, 30u);
+    EXPECT_GE(f->preferred_lft, 28u);
+    EXPECT_LE(f->preferred_lft, 30u);
+    ASSERT_TRUE(ops->addAddress(kIface, pfx("198.18.0.21/24")).ok());
+    EXPECT_EQ(inDump(*ops, ip("198.18.0.21"))->valid_lft, kInfiniteLifetime);
+  });
+}
+
+TEST(AddressOpsKernel, RenewReplacesLifetimeAndKeepsIpv6Nodad) {
+  runInNetns([] {
+    auto ops = makeOps();
+    ASSERT_TRUE(ops);
+    AddOptions o;
+    o.lifetime = 10;
+    ASSERT_TRUE(ops->addAddress(kIface, pfx("198.18.0.30/24"), o).ok());
+    o.skip_dad = true;
+    ASSERT_TRUE(ops->addAddress(kIface, pfx("fd00::30/64"), o).ok());
+    for (const char* a : {"198.18.0.30", "fd00::30"}) {
+      auto f = inDump(*ops, ip(a));
+      ASSERT_TRUE(f.has_value()) << a;
+      ASSERT_LE(f->valid_lft, 10u) << a;
+      auto st = ops->renewAddress(*f, 100);
+      ASSERT_TRUE(st.ok()) << st.error().message();
+      auto g = inDump(*ops, ip(a));
+      ASSERT_TRUE(g.has_value()) << a;
+      EXPECT_GE(g->valid_lft, 98u) << a;
+      EXPECT_GE(g->preferred_lft, 98u) << a;
+      EXPECT_EQ(g->prefix, f->prefix) << a;
+      if (!f->prefix.addr.isV4()) {
+        EXPECT_NE(g->flags & IFA_F_NODAD, 0u) << a;
+      }
+      EXPECT_FALSE(g->is_tentative) << a;
+    }
+  });
+}
+
+/* Why renewals must come from the cache: the kernel re-creates an address
+ * that no longer exists on a RTM_NEWADDR/NLM_F_REPLACE. */
+TEST(AddressOpsKernel, RenewOfVanishedIpv4AddressRecreatesIt) {
+  runInNetns([] {
+    auto ops = makeOps();
+    ASSERT_TRUE(ops);
+    AddOptions o;
+    o.lifetime = 10;
+    ASSERT_TRUE(ops->addAddress(kIface, pfx("198.18.0.40/24"), o).ok());
+    auto f = inDump(*ops, ip("198.18.0.40"));
+    ASSERT_TRUE(f.has_value());
+    ASSERT_TRUE(ops->deleteAddress(kIface, f->prefix).ok());
+    ASSERT_FALSE(inDump(*ops, ip("198.18.0.40")).has_value());
+    (void)ops->renewAddress(*f, 10);
+    EXPECT_TRUE(inDump(*ops, ip("198.18.0.40")).has_value());
+  });
+}
+
+/* Kernel expiry: an unrenewed IPv4 address disappears about valid_lft
+ * seconds after it was added (check_lifetime runs on a rounded timer). */
+TEST(AddressOpsKernel, UnrenewedAddressExpires) {
+  runInNetns([] {
+    auto ops = makeOps();
+    ASSERT_TRUE(ops);
+    AddOptions o;
+    o.lifetime = 2;
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(ops->addAddress(kIface, pfx("198.18.0.50/24"), o).ok());
+    bool gone = false;
+    while (std::chrono::steady_clock::now() - t0 < std::chrono::seconds(6)) {
+      if (!inDump(*ops, ip("198.18.0.50"))) {
+        gone = true;
+        break;
+      }
+      ::usleep(20000);
+    }
+    ASSERT_TRUE(gone);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - t0).count();
+    std::printf("expired after %lld ms (valid_lft 2 s)\n", static_cast<long long>(ms));
+    EXPECT_GE(ms, 1900);
   });
 }
 

@@ -75,7 +75,7 @@ TEST(GarpKernel, Ipv6NeighbourAdvertArrivesOnPeer) {
     auto ip = *IpAddress::parse("fd00::50");
     auto ops = AddressOps::create();
     ASSERT_TRUE(ops.ok());
-    ASSERT_TRUE((*ops)->addAddress(kIface, IpPrefix{ip, 64}, AddOptions{.skip_dad = true}).ok());
+    ASSERT_TRUE((*ops)->addAddress(kIface, IpPrefix{ip, 64}, AddOptions{.skip_dad = true, .lifetime = std::nullopt}).ok());
     UniqueFd cap = capture(kPeer, ETH_P_IPV6);
     ASSERT_TRUE(cap.valid());
     auto st = sendGratuitousArp(kIface, ip);
