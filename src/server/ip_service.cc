@@ -169,26 +169,50 @@ size_t IpService::kernelDrop(const std::vector<IpPrefix>& prefixes) {
 
 void IpService::fence(const std::string& reason) {
   if (!core_) return;
+  renew_queue_.clear();  // nothing left to renew
   core_->fence(reason, [](Status) {});
 }
 
-size_t IpService::renewLifetimes() {
+void IpService::startRenewal(std::chrono::steady_clock::time_point started) {
+  renew_queue_.clear();
+  renew_pos_ = 0;
+  renewed_ = 0;
+  renew_started_ = started;
+  for (const PublicIpEntry* e : core_->table().list())
+    if (e->state != IpState::Unassigned && e->state != IpState::Releasing)
+      renew_queue_.push_back(e->addr());
+  renewChunk();
+}
+
+void IpService::renewChunk() {
+  // Only what the kernel still has, as seen after draining: a renewal
+  // would re-create an expired address.
   drainWatcher();
   const uint32_t secs = lifetimeSecs();
-  size_t n = 0;
-  for (const PublicIpEntry* e : core_->table().list()) {
-    if (e->state == IpState::Unassigned || e->state == IpState::Releasing) continue;
-    // Only what the kernel still has: a renewal would re-create an
-    // expired address.
+  const size_t end = std::min(renew_queue_.size(), renew_pos_ + kRenewChunk);
+  for (; renew_pos_ < end; ++renew_pos_) {
+    const PublicIpEntry* e = core_->table().find(renew_queue_[renew_pos_]);
+    if (!e || e->state == IpState::Unassigned || e->state == IpState::Releasing) continue;
     for (const auto& ia : watcher_->addresses().findAll(e->addr())) {
       if (auto st = ops_->renewAddress(ia, secs); st) {
-        n++;
+        renewed_++;
       } else {
         D_WARNING("renewing %s: %s\n", ia.prefix.toString().c_str(), st.error().message().c_str());
       }
     }
   }
-  return n;
+  if (renew_pos_ < renew_queue_.size()) {
+    loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
+      if (alive.lock() && !renew_queue_.empty()) renewChunk();
+    });
+    return;
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - renew_started_).count();
+  D_INFO("renewed the lifetime of %zu public addresses (%us) in %lld ms\n", renewed_, secs,
+         static_cast<long long>(ms));
+  last_renewal_ = renew_started_;
+  renew_queue_.clear();
 }
 
 void IpService::onFenceTick() {
@@ -233,13 +257,8 @@ void IpService::onFenceTick() {
     last_renewal_ = now;
     return;
   }
-  const auto t0 = std::chrono::steady_clock::now();
-  const size_t n = renewLifetimes();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - t0).count();
-  D_INFO("renewed the lifetime of %zu public addresses (%us) in %lld ms\n", n, lifetimeSecs(),
-         static_cast<long long>(ms));
-  last_renewal_ = now;
+  if (!renew_queue_.empty()) return;  // a cycle is still going
+  startRenewal(now);
 }
 
 IpService::~IpService() {

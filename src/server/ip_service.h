@@ -103,8 +103,12 @@ class IpService {
   void drainWatcher();
   void fence(const std::string& reason);
   void onFenceTick();
-  /* One renewal cycle: returns the number of addresses renewed. */
-  size_t renewLifetimes();
+  /* One renewal cycle, in chunks of kRenewChunk addresses per loop
+   * iteration (the kernel's IPv4 lookup is linear: ~90 us per request at
+   * 10 000 addresses, doc/performance.md). */
+  static constexpr size_t kRenewChunk = 256;
+  void startRenewal(std::chrono::steady_clock::time_point started);
+  void renewChunk();
   uint32_t lifetimeSecs() const;
   void exportLifetime();
   void runTakeover(const std::vector<uint32_t>& force_rebalance,
@@ -129,6 +133,10 @@ class IpService {
   std::chrono::steady_clock::time_point no_leader_since_{};
   enum class DropAllState { Watching, Dropped } drop_all_state_ = DropAllState::Watching;
   uint32_t exported_lifetime_ = 0;
+  std::vector<IpAddress> renew_queue_;  // this cycle's addresses, in progress
+  size_t renew_pos_ = 0;
+  size_t renewed_ = 0;
+  std::chrono::steady_clock::time_point renew_started_{};
   uint64_t runs_ok_ = 0;
   uint64_t runs_failed_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
