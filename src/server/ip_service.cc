@@ -390,7 +390,9 @@ Status IpService::init(IpServiceOptions options) {
   daemon_.quorum().onChange([this, alive = std::weak_ptr<bool>(alive_)](QuorumState, QuorumState now) {
     if (alive.lock() && now == QuorumState::Lost) fence("quorum lost");
   });
-  fence_timer_ = std::make_unique<RepeatingTimer>(loop_, std::chrono::seconds(1), [this]() {
+  // 250 ms: a renewal is due every FenceTimeout/3, judged late at
+  // FenceTimeout-2 s; a coarse tick would make small FenceTimeouts fence.
+  fence_timer_ = std::make_unique<RepeatingTimer>(loop_, std::chrono::milliseconds(250), [this]() {
     onFenceTick();
   });
   daemon_.runstate().onRunstate(Runstate::Running, [this](Runstate) {
