@@ -23,7 +23,13 @@ libnl-3-dev libnl-route-3-dev iproute2 procps psmisc"
 #   ethtool                  CTDB 4.17's own 10.interface monitor calls it;
 #                            without it stock nodes see "No link" (bench_smoke)
 #   python3 strace iputils-ping  protocol fuzz/fixtures, the vfork check, pings
-TEST_PKGS="googletest libgtest-dev ctdb ethtool python3 strace iputils-ping"
+#   etcd-server python3-etcd samba-common-bin
+#                            the fence tests run a real etcd 3.4 (v2 API) as
+#                            the cluster lock through Debian's unchanged
+#                            /usr/libexec/ctdb/ctdb_etcd_lock, which also
+#                            calls testparm(1) for the lock's name
+TEST_PKGS="googletest libgtest-dev ctdb ethtool python3 strace iputils-ping \
+etcd-server python3-etcd samba-common-bin"
 
 case $mode in
 demo) PKGS=$DEMO_PKGS ;;
@@ -48,7 +54,8 @@ if [ -n "$missing" ]; then
     apt-get update -qq
     # The Debian ctdb package would start a real ctdbd at install time on a
     # systemd machine; policy-rc.d keeps it from starting. We only use its
-    # binaries as oracles.
+    # binaries as oracles. The same holds for etcd-server (the tests start
+    # their own etcd).
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
         chmod 755 /usr/sbin/policy-rc.d
