@@ -26,6 +26,11 @@
 #
 # Variables after cluster_create: CLUSTER_WORK (work dir), CLUSTER_N,
 # CLUSTER_PREFIX (namespace prefix, unique per test run).
+# CLUSTER_CTDBD_ARGS (bash array, default empty): extra ctdbd arguments that
+# node_start and node_run_fg pass to every node, before the per-call ones.
+#
+# Partitions, SIGSTOP/SIGCONT, an etcd cluster lock and a 0.1 s kernel
+# address sampler: lib/fence.sh (sourced below).
 #
 # Requires root; call cluster_require_root first to skip (exit 77) otherwise.
 
@@ -39,6 +44,8 @@ CLUSTER_PREFIX=""
 CLUSTER_IFACES="eth0"
 STOCK_CTDB=${STOCK_CTDB:-/usr/bin/ctdb}
 CLUSTER_STOCK_SCRIPTS=${CLUSTER_STOCK_SCRIPTS:-1}
+CLUSTER_CTDBD_ARGS=()
+CLUSTER_CLEANUP_HOOKS=""   # functions cluster_destroy runs first (lib/fence.sh)
 
 cluster_log() { printf '[%s] %s\n' "$(date +%H:%M:%S.%N | cut -c1-12)" "$*" >&2; }
 cluster_fail() { cluster_log "FAIL: $*"; exit 1; }
@@ -60,11 +67,14 @@ ns_switch() { echo "${CLUSTER_PREFIX}sw"; }
 cluster_destroy() {
     local k pid pids="" i
     [ -n "$CLUSTER_PREFIX" ] || return 0
+    for i in $CLUSTER_CLEANUP_HOOKS; do "$i"; done
+    CLUSTER_CLEANUP_HOOKS=""
     # SIGTERM first (the daemons release their IPs and exit), SIGKILL after
     # a bounded wait.
     for k in $(seq 0 $((CLUSTER_N - 1))); do
         pid=$(node_pid "$k")
         [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && pids="$pids $pid"
+        [ -n "$pid" ] && kill -CONT "$pid" 2>/dev/null   # a SIGSTOPped one
     done
     for i in $(seq 1 30); do
         local alive=0
@@ -199,7 +209,7 @@ node_start() {
         --listen="198.18.0.$((k + 1))" \
         --logging="file:$d/log.ctdbd" \
         --pidfile="$d/run/ctdbd.pidfile" \
-        "$@" </dev/null >>"$d/ctdbd.out" 2>&1 &
+        "${CLUSTER_CTDBD_ARGS[@]}" "$@" </dev/null >>"$d/ctdbd.out" 2>&1 &
     echo $! > "$d/ctdbd.pid"
     disown $! 2>/dev/null   # no "Killed" job notices when a test kills it
     wait_until 20 node_alive "$k" || cluster_fail "ctdbd on node $k did not come up"
@@ -221,7 +231,7 @@ node_run_fg() {
         --listen="198.18.0.$((k + 1))" \
         --logging="file:$d/log.ctdbd" \
         --pidfile="$d/run/ctdbd.pidfile" \
-        "$@" </dev/null >>"$d/ctdbd.out" 2>&1
+        "${CLUSTER_CTDBD_ARGS[@]}" "$@" </dev/null >>"$d/ctdbd.out" 2>&1
 }
 
 node_alive() { [ -S "$(node_socket "$1")" ] && node_ctdb_quiet "$1" pnn; }
@@ -309,3 +319,6 @@ check() {
     "$@" || cluster_fail "$what"
     cluster_log "ok: $what"
 }
+
+# shellcheck source=fence.sh
+. "$(dirname "${BASH_SOURCE[0]}")/fence.sh"
