@@ -6,7 +6,8 @@
 # live nodes (a background sampler), balance.
 #
 #   . "$(dirname "$0")/cluster_common.sh"
-#   cc_setup 3 12 [extra tunable lines...]   # creates, starts, waits for all hosted once
+#   cc_setup 3 12 [extra tunable lines...]   # creates and starts the nodes
+#   (or cc_prepare 3 12 ...; something; cc_start_all; CC_RECLOCK_ARG: lock)
 #   cc_live_set "0 1 2"                       # nodes whose kernels count
 #   cc_sampler_start / cc_sampler_check       # "never on two nodes"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
@@ -19,8 +20,13 @@ cc_ip() {  # cc_ip I (1-based) -> 198.19.x.y
     echo "198.19.$(( (i - 1) / 250 )).$(( (i - 1) % 250 + 1 ))"
 }
 
-# cc_setup NODES NIPS [tunable lines...]
-cc_setup() {
+# cc_setup NODES NIPS [tunable lines...] = cc_prepare + cc_start_all
+cc_setup() { cc_prepare "$@"; cc_start_all; }
+
+# cc_prepare NODES NIPS [tunable lines...]: the cluster, its public
+# addresses ($CLUSTER_WORK/expected lists them) and tunables, not started.
+# Later tunable lines override the defaults.
+cc_prepare() {
     local n=$1 nip=$2; shift 2
     cluster_require_root
     cluster_create "$n"
@@ -32,6 +38,7 @@ cc_setup() {
         lines+=("$(cc_ip "$i")/16 eth0")
     done
     all_public_addresses "${lines[@]}"
+    printf '%s\n' "${CC_IPS[@]}" >"$CLUSTER_WORK/expected"
     for k in $(seq 0 $((n - 1))); do
         {
             printf 'KeepaliveInterval=1\nKeepaliveLimit=3\nElectionTimeout=1\n'
@@ -41,16 +48,27 @@ cc_setup() {
         } > "$(node_dir "$k")/tunables"
     done
     cc_live_set ""
-    # All at once: a lone node of several has no quorum and stays in
-    # FIRST_RECOVERY until a majority is up (doc/cluster.md "Quorum").
-    for k in $(seq 0 $((n - 1))); do cc_launch "$k"; done
-    for k in $(seq 0 $((n - 1))); do cc_await_running "$k"; done
+}
+# cc_start_all: every node started, then each waited for (a node alone of
+# several has no quorum and stays in FIRST_RECOVERY until a majority is up,
+# doc/cluster.md "Quorum")
+cc_start_all() {
+    local k
+    for k in $(seq 0 $((CLUSTER_N - 1))); do cc_launch "$k"; done
+    for k in $(seq 0 $((CLUSTER_N - 1))); do cc_await_running "$k"; done
 }
 
+# The cluster lock every node gets: CC_RECLOCK_ARG unset = the fcntl file
+# $CLUSTER_WORK/reclock; set = that one ctdbd argument; empty = no lock.
 cc_launch() {  # cc_launch K [extra ctdbd args]: start, do not wait
     local k=$1; shift
-    node_start "$k" --tunables-file="$(node_dir "$k")/tunables" \
-        --reclock="$CLUSTER_WORK/reclock" "$@"
+    local lock=()
+    if [ -z "${CC_RECLOCK_ARG+set}" ]; then
+        lock=(--reclock="$CLUSTER_WORK/reclock")
+    elif [ -n "$CC_RECLOCK_ARG" ]; then
+        lock=("$CC_RECLOCK_ARG")
+    fi
+    node_start "$k" --tunables-file="$(node_dir "$k")/tunables" "${lock[@]}" "$@"
 }
 cc_await_running() {
     wait_until 30 cc_is_running "$1" || cluster_fail "node $1 not RUNNING"
