@@ -248,7 +248,10 @@ void IpService::onFenceTick() {
     last_renewal_ = now;
     return;
   }
-  if (now - last_renewal_ >= ft - std::chrono::seconds(2)) {
+  // Renewed every FenceTimeout/3; two thirds without one means the loop
+  // was held up (load, a stop) and the kernel may expire addresses at any
+  // moment: drop them all now rather than have them vanish one by one.
+  if (now - last_renewal_ >= ft * 2 / 3) {
     char why[128];
     snprintf(why, sizeof why, "last address lifetime renewal was %lld ms ago, the addresses may have expired",
              static_cast<long long>(
@@ -390,8 +393,8 @@ Status IpService::init(IpServiceOptions options) {
   daemon_.quorum().onChange([this, alive = std::weak_ptr<bool>(alive_)](QuorumState, QuorumState now) {
     if (alive.lock() && now == QuorumState::Lost) fence("quorum lost");
   });
-  // 250 ms: a renewal is due every FenceTimeout/3, judged late at
-  // FenceTimeout-2 s; a coarse tick would make small FenceTimeouts fence.
+  // 250 ms: a renewal is due every FenceTimeout/3, judged late at two
+  // thirds of FenceTimeout; a coarse tick would make small FenceTimeouts fence.
   fence_timer_ = std::make_unique<RepeatingTimer>(loop_, std::chrono::milliseconds(250), [this]() {
     onFenceTick();
   });
