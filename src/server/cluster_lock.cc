@@ -99,6 +99,7 @@ void ClusterLock::finishTake(LockStatus s) {
   if (state_ != State::Taking) return;
   auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(loop_.now() - started_);
   state_ = s == LockStatus::Held ? State::Held : State::Idle;
+  if (s == LockStatus::Held) held_at_ = loop_.now();
   if (s != LockStatus::Held) {
     if (spec_.kind == LockSpec::Kind::Helper) stopHelper();
     lock_fd_.reset();
@@ -265,17 +266,44 @@ void ClusterLock::onHelperOutput() {
     LockStatus s = lockStatusFromChar(buf[0]);
     if (s != LockStatus::Held)
       D_ERR("cluster lock: unable to take cluster lock - %s\n", toString(s));
+    confirmations_ = 0;
     finishTake(s);
+    if (s == LockStatus::Held) noteStatusBytes(buf, static_cast<size_t>(n));
     return;
   }
   if (n <= 0) {
     // EOF: the helper exited (or closed stdout) while holding the lock.
     out_event_.reset();
     if (state_ == State::Held) lose("mutex helper terminated");
+    return;
   }
-  // Further output after the status byte is ignored.
+  if (state_ == State::Held) noteStatusBytes(buf, static_cast<size_t>(n));
 }
 
+void ClusterLock::noteStatusBytes(const char* buf, size_t n) {
+  // A helper that renews a lease (ctdb_etcd_lock) repeats '0' after each
+  // renewal; anything else while held means it no longer has the lock.
+  for (size_t i = 0; i < n && state_ == State::Held; ++i) {
+    const LockStatus s = lockStatusFromChar(buf[i]);
+    if (s == LockStatus::Held) {
+      if (confirmations_++ == 0) held_since_ = loop_.now();
+      last_confirmed_ = loop_.now();
+    } else {
+      lose(std::string("mutex helper reported ") + toString(s));
+    }
+  }
+}
+
+ClusterLock::Holding ClusterLock::holding() const {
+  Holding h;
+  if (state_ != State::Held) return h;
+  h.held = true;
+  h.may_renew = spec_.kind == LockSpec::Kind::Helper;
+  h.since = spec_.kind == LockSpec::Kind::Helper ? held_since_ : held_at_;
+  h.renewals = confirmations_ > 0 ? confirmations_ - 1 : 0;
+  h.last_confirmed = spec_.kind == LockSpec::Kind::Helper ? last_confirmed_ : held_at_;
+  return h;
+}
 void ClusterLock::onHelperStderr() {
   char buf[512];
   ssize_t n = ::read(err_fd_.get(), buf, sizeof(buf));

@@ -24,7 +24,9 @@
  *                  ASCII status byte, '0' held / '1' contention / '2' timeout
  *                  / '3' error (EOF before a byte counts as '3'), and keeps
  *                  the lock until SIGTERM. EOF on the pipe after '0' (helper
- *                  exited) = lock lost. Bytes after the first are ignored.
+ *                  exited) = lock lost. While held, a further '0' is a
+ *                  renewal (ctdb_etcd_lock writes one after each refresh of
+ *                  its lease: lastRenewal()); any other byte = lock lost.
  *                  If no status byte arrives within the take timeout, the
  *                  result is '2' and the helper is terminated. Each stderr
  *                  line of the helper is logged. Release = SIGTERM; the
@@ -45,6 +47,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,6 +99,15 @@ class ClusterLock {
   bool isHeld() const { return state_ == State::Held; }
   bool isPending() const { return state_ == State::Taking; }
   const LockSpec& spec() const { return spec_; }
+  /* The current holding, for the quorum's lock-lease rule (LockLease). */
+  struct Holding {
+    bool held = false;
+    bool may_renew = false;  // helper kind: it may renew a lease ('0' again)
+    std::chrono::steady_clock::time_point since{};           // first '0' / taken
+    uint64_t renewals = 0;                                   // '0's after the first
+    std::chrono::steady_clock::time_point last_confirmed{};  // last '0'
+  };
+  Holding holding() const;
   /* Helper kind: pid of the running helper, else -1. */
   pid_t helperPid() const { return child_; }
 
@@ -107,6 +119,7 @@ class ClusterLock {
   void onHelperOutput();
   void onHelperStderr();
   void finishTake(LockStatus s);
+  void noteStatusBytes(const char* buf, size_t n);
   void lose(const std::string& why);
   void stopHelper();
   void reapChildren();
@@ -130,6 +143,10 @@ class ClusterLock {
   UniqueFd err_fd_;
   std::unique_ptr<FdEvent> err_event_;
   std::string err_buf_;
+  uint64_t confirmations_ = 0;  // '0' bytes of the current holding
+  std::chrono::steady_clock::time_point last_confirmed_{};
+  std::chrono::steady_clock::time_point held_since_{};  // first '0'
+  std::chrono::steady_clock::time_point held_at_{};     // finishTake(Held)
   std::unique_ptr<Timer> timeout_timer_;
   struct Reaping {
     pid_t pid;

@@ -86,8 +86,18 @@ Status Daemon::init(UniqueFd listen_fd) {
   // Exactly half of the nodes is quorate only with the lock: held by this
   // node as leader, or by the leader this node can reach (a leader exists
   // only while it holds the lock).
+  // A lock that is a lease counts only while renewed within FenceTimeout
+  // (LockLease; doc/cluster.md "Quorum and fencing").
   quorum_->setLockProbe([this]() {
-    if (election_->holdsLockAsLeader()) return election_->lock() != nullptr;
+    if (election_->holdsLockAsLeader()) {
+      const ClusterLock* l = election_->lock();
+      if (l == nullptr) return false;
+      const bool majority = 2ull * quorum_->reachable() > quorum_->configured();
+      const bool counts = lock_lease_.counts(l->holding(), majority, loop_.now(), quorum_->fenceTimeout());
+      if (!counts && !majority)
+        D_WARNING("cluster lock: not renewed within FenceTimeout: it no longer counts for quorum\n");
+      return counts;
+    }
     const uint32_t leader = nodes_->leader();
     return quorum_->isLockConfigured() && leader != protocol::kUnknownPnn &&
            leader != nodes_->ownPnn() && quorum_->isReachable(leader);

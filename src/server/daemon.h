@@ -52,6 +52,7 @@
 #include "server/leader_election.h"
 #include "server/message_router.h"
 #include "server/node_state.h"
+#include "server/lock_lease.h"
 #include "server/quorum.h"
 #include "server/runstate.h"
 #include "server/srvid_registry.h"
@@ -128,6 +129,7 @@ class Daemon {
   std::unique_ptr<ControlContext> ctx_;
   std::unique_ptr<TakeoverMessages> takeover_;
   std::unique_ptr<QuorumMonitor> quorum_;
+  LockLease lock_lease_;  // the quorum's view of the lock this node holds
   std::unique_ptr<LeaderElection> election_;
   std::unique_ptr<Banning> banning_;
   std::vector<std::pair<Runstate, Step>> startup_steps_;

@@ -391,7 +391,13 @@ Status IpService::init(IpServiceOptions options) {
   exportLifetime();
   last_renewal_ = no_leader_since_ = std::chrono::steady_clock::now();
   daemon_.quorum().onChange([this, alive = std::weak_ptr<bool>(alive_)](QuorumState, QuorumState now) {
-    if (alive.lock() && now == QuorumState::Lost) fence("quorum lost");
+    if (!alive.lock()) return;
+    if (now == QuorumState::Lost) fence("quorum lost");
+    // Quorate again: this node offers its public IPs again (can_host), and
+    // the leader's last run may have left it out; ask for a run, as on
+    // reaching RUNNING.
+    if (now == QuorumState::Quorate && daemon_.runstate().current() == Runstate::Running)
+      daemon_.takeover().requestRun();
   });
   // 250 ms: a renewal is due every FenceTimeout/3, judged late at two
   // thirds of FenceTimeout; a coarse tick would make small FenceTimeouts fence.

@@ -122,6 +122,9 @@ void LeaderElection::onQuorumChanged(QuorumState old_state, QuorumState new_stat
     if (isLeader() || is_claiming_ || (lock_ && (lock_->isHeld() || lock_->isPending()))) {
       D_ERR("leader election: quorum lost, giving up %s and the cluster lock\n",
             isLeader() ? "leadership" : "the claim");
+      // The nodes still connected counted this node's lock for their own
+      // quorum (exactly half): tell them at once that it is gone.
+      if (isLeader()) broadcastLeader(kUnknownPnn);
       giveUpClaim();
     }
     if (nodes_.leader() == nodes_.ownPnn()) setLeader(kUnknownPnn);
