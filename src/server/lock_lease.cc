@@ -44,7 +44,10 @@ bool LockLease::counts(const ClusterLock::Holding& h, bool majority, Clock::time
     } else if (!majority_since_) {
       majority_since_ = now;
     }
-    if (majority_since_ && now - std::max(*majority_since_, since_) >= fence_timeout) {
+    // A peer counts as reachable for FenceTimeout after its last packet, so
+    // "majority" proves connectivity only up to FenceTimeout ago: one-shot
+    // after 2 x FenceTimeout, i.e. FenceTimeout connected without a renewal.
+    if (majority_since_ && now - std::max(*majority_since_, since_) >= 2 * fence_timeout) {
       kind_ = Kind::OneShot;
       D_INFO("cluster lock: the helper did not renew it within FenceTimeout: held until lost\n");
     }

@@ -13,9 +13,10 @@
  * Kinds, per holding (a new holding starts Unknown):
  *   File      the in-process fcntl lock: held until lost, always counts.
  *   Renewing  a helper that has written '0' twice or more: a lease.
- *   OneShot   a helper that held the lock for FenceTimeout, with more than
- *             half of the nodes reachable throughout (when a lease would
- *             have been renewed), without writing '0' again
+ *   OneShot   a helper that held the lock for 2 x FenceTimeout, with more
+ *             than half of the nodes reachable throughout, without writing
+ *             '0' again (reachable lags a split by up to FenceTimeout, so
+ *             this proves FenceTimeout of connectivity without a renewal)
  *             (ctdb_mutex_fcntl_helper): held until lost, always counts.
  *   Unknown   a helper not yet classified: counts only within FenceTimeout
  *             of the first '0', as a lease whose first renewal is due. A

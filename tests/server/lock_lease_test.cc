@@ -59,10 +59,16 @@ TEST(LockLease, SplitBeforeTheFirstRenewalCountsOnlyWithinFenceTimeoutOfTheTake)
   EXPECT_FALSE(l.counts(helper(t0, 0, t0), false, t0 + 1h, kFence));
 }
 
-TEST(LockLease, OneShotHelperIsClassifiedAfterFenceTimeoutWithAMajority) {
+TEST(LockLease, OneShotHelperIsClassifiedAfterTwiceFenceTimeoutWithAMajority) {
   LockLease l;
   const auto t0 = Clock::now();
-  for (auto t = 0ms; t <= 3s; t += 250ms) EXPECT_TRUE(l.counts(helper(t0, 0, t0), true, t0 + t, kFence));
+  // within FenceTimeout it counts as a lease not yet due
+  for (auto t = 0ms; t < 3s; t += 250ms) EXPECT_TRUE(l.counts(helper(t0, 0, t0), true, t0 + t, kFence));
+  // a split within FenceTimeout of the take still looks like a majority
+  // for FenceTimeout: not classified yet
+  EXPECT_FALSE(l.counts(helper(t0, 0, t0), true, t0 + 5s, kFence));
+  EXPECT_EQ(l.kind(), LockLease::Kind::Unknown);
+  EXPECT_TRUE(l.counts(helper(t0, 0, t0), true, t0 + 6s, kFence));
   EXPECT_EQ(l.kind(), LockLease::Kind::OneShot);
   EXPECT_TRUE(l.counts(helper(t0, 0, t0), false, t0 + 1h, kFence));
 }
@@ -73,9 +79,9 @@ TEST(LockLease, ClassificationNeedsTheMajorityThroughout) {
   EXPECT_TRUE(l.counts(helper(t0, 0, t0), true, t0, kFence));
   EXPECT_TRUE(l.counts(helper(t0, 0, t0), false, t0 + 1s, kFence));  // a dip
   EXPECT_TRUE(l.counts(helper(t0, 0, t0), true, t0 + 2s, kFence));
-  EXPECT_FALSE(l.counts(helper(t0, 0, t0), true, t0 + 4s, kFence));  // 2 s of majority only
+  EXPECT_FALSE(l.counts(helper(t0, 0, t0), true, t0 + 7s, kFence));  // 5 s of majority only
   EXPECT_EQ(l.kind(), LockLease::Kind::Unknown);
-  EXPECT_TRUE(l.counts(helper(t0, 0, t0), true, t0 + 5s, kFence));
+  EXPECT_TRUE(l.counts(helper(t0, 0, t0), true, t0 + 8s, kFence));
   EXPECT_EQ(l.kind(), LockLease::Kind::OneShot);
 }
 
