@@ -42,7 +42,7 @@ src=$(hosts_of "$ip")
 dst=$(( (src + 1) % 3 ))
 t0=$(ms)
 check "moveip $ip $src -> $dst" sctdb 0 -t 3 moveip "$ip" "$dst"
-check "$ip on node $dst" wait_until 5 test "$(hosts_of "$ip")" = "$dst"
+check "$ip on node $dst" wait_until 5 hosts_are "$ip" "$dst"
 sctdb 0 -t 3 ipreallocate > "$CLUSTER_WORK/ipr.out" 2>&1 &
 ipr=$!
 sleep 3

@@ -42,7 +42,7 @@ cc_prepare() {
     for k in $(seq 0 $((n - 1))); do
         {
             printf 'KeepaliveInterval=1\nKeepaliveLimit=3\nElectionTimeout=1\n'
-            printf 'FenceTimeout=2\nFenceMargin=1\n'
+            printf 'FenceTimeout=2\nFenceMargin=2\n'
             printf 'TakeoverTimeout=5\nMonitorInterval=1\n'
             for l in "$@"; do echo "$l"; done
         } > "$(node_dir "$k")/tunables"
@@ -101,6 +101,9 @@ cc_kmap() {
     for k in $(cc_live); do cc_kaddrs "$k" | sed "s/\$/ $k/"; done
 }
 cc_count() { cc_kaddrs "$1" | wc -l; }
+# cc_count_is K N: node K's kernel holds exactly N public IPs (re-read on
+# every call, so it can be polled: wait_until T cc_count_is K N)
+cc_count_is() { [ "$(cc_count "$1")" = "$2" ]; }
 
 # every public IP on exactly one live node (prints what is wrong)
 cc_exactly_once() {

@@ -18,14 +18,14 @@ self_ban_logged() { grep -qE "bans itself for 600 seconds: $1" "$(node_dir 1)/lo
 node_script 1 ip_events.d 05.hang "[ \"\$1\" = takeip ] && [ -e $CLUSTER_WORK/hang-take ] && sleep 60
 exit 0"
 node_ctdb 0 -n 1 disable || cluster_fail "disable node 1"
-check "disabled node 1 empty" wait_until 15 test "$(cc_count 1)" = 0
+check "disabled node 1 empty" wait_until 15 cc_count_is 1 0
 touch "$CLUSTER_WORK/hang-take"
 t0=$(ms)
 node_ctdb 0 -n 1 enable >/dev/null 2>&1 || cluster_log "(enable reported the failed takeover run: expected)"
 check "node 1 banned itself after its takeip timed out" wait_until 30 self_ban_logged "IP event timed out: takeip"
 check "node 1 is BANNED" wait_until 10 cc_is_banned 0 1
 cluster_log "MEASURED hung takeip -> self-ban: $(( $(ms) - t0 )) ms"
-check "banned node 1 holds nothing" wait_until 15 test "$(cc_count 1)" = 0
+check "banned node 1 holds nothing" wait_until 15 cc_count_is 1 0
 cc_live_set "0"
 cc_wait_once 20 "node 1 banned: every IP on node 0"
 grep -q "takeip.*TIMEDOUT" "$(node_dir 1)/log.ctdbd" || cluster_fail "node 1's log does not name the timed-out takeip"

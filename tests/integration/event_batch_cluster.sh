@@ -24,7 +24,7 @@ done
 all_public_addresses "${lines[@]}"
 for k in 0 1 2; do
     d=$(node_dir "$k")
-    printf 'KeepaliveInterval=1\nKeepaliveLimit=3\nElectionTimeout=1\nTakeoverTimeout=10\nMonitorInterval=5\nFenceTimeout=2\nFenceMargin=1\n' \
+    printf 'KeepaliveInterval=1\nKeepaliveLimit=3\nElectionTimeout=1\nTakeoverTimeout=10\nMonitorInterval=5\nFenceTimeout=2\nFenceMargin=2\n' \
         > "$d/tunables"
     node_script "$k" ip_events.d 90.probe "# ctdb-ip-events: batch
 case \"\$1\" in

@@ -301,6 +301,8 @@ hosts_of() {
     done
     echo "${out# }"
 }
+# hosts_are IP "NODES": exactly those nodes' kernels hold IP (pollable)
+hosts_are() { [ "$(hosts_of "$1")" = "$2" ]; }
 
 # wait_until SECONDS CMD...  -- polls CMD every 0.1 s, bounded
 wait_until() {
