@@ -105,6 +105,14 @@ Status Daemon::init(UniqueFd listen_fd) {
   quorum_->onChange([this](QuorumState o, QuorumState n) { election_->onQuorumChanged(o, n); });
   election_->setTakeoverRequester([this](const std::string&) { takeover_->requestRun(); });
   election_->onLeaderChanged([this](uint32_t, uint32_t) { takeover_->onLeaderKnown(); });
+  // A leader (and so the cluster lock) changes the exactly-half verdict:
+  // judge it now rather than at the next check (posted: not from inside
+  // the election's own callbacks).
+  election_->onLeaderChanged([this](uint32_t, uint32_t) {
+    loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
+      if (alive.lock()) quorum_->checkNow();
+    });
+  });
   // FIRST_RECOVERY ends once the node is part of a cluster with a leader
   // (CTDB 4.5 leaves it after the recovery master's first recovery): a node
   // rejoining a running cluster must not report RUNNING, nor be asked to

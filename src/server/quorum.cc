@@ -82,6 +82,9 @@ void QuorumMonitor::start() {
   is_running_ = true;
   last_check_ = loop_.now();
   timer_ = std::make_unique<RepeatingTimer>(loop_, opts_.check_interval, [this]() { checkNow(); });
+  // A node that is a quorum by itself (one node) is quorate from the start,
+  // not one check_interval later.
+  evaluate(last_check_);
 }
 
 void QuorumMonitor::stop() {

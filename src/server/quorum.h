@@ -18,8 +18,9 @@
  * which the other side declares this node dead, so a cut-off node loses
  * quorum, and drops its IPs, before the quorate side reassigns them.
  *
- * QuorumMonitor evaluates the rule every check_interval and on demand
- * (checkNow()), and keeps one state with named transitions:
+ * QuorumMonitor evaluates the rule at start(), every check_interval and on
+ * demand (checkNow(); the daemon calls it when the leader changes), and
+ * keeps one state with named transitions:
  *     Waiting --gain--> Quorate --lose--> Lost --gain--> Quorate
  * (Waiting: since start, never quorate; a node in Waiting holds nothing).
  * Every transition is logged and reported to the listeners synchronously.

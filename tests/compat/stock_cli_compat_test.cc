@@ -227,7 +227,8 @@ TEST_F(StockCliCompat, StateChangingCommandsMatch) {
     EXPECT_EQ(o.out, s.out) << label;
     EXPECT_EQ(o.err, s.err) << label;
   }
-  EXPECT_EQ(run(kStock, {"ifaces"}).out, "Interfaces on node 0\nname:ct0 link:up references:3\n");
+  EXPECT_EQ(run(kStock, {"ifaces"}).out, "Interfaces on node 0\nname:ct0 link:up references:3\n")
+      << "daemon log:\n" << slurp(dir_ + "/log.ctdb");
 }
 
 }  // namespace
