@@ -14,10 +14,22 @@
 #   restart    start node 1 again -> balanced, no duplicates
 #   reloadips  N/4 more IPs in public_addresses + ctdb reloadips all -> hosted
 #   delip      ctdb delip of those N/4 on every node + ipreallocate -> gone
+#   partition  a non-leader's bridge port out of the bridge (its link stays
+#              up, packets stop) for -P seconds, then back -> secs = the
+#              two others host every IP once; then healed and balanced
+#   crash      node 1 (or 2 if node 1 leads) cut off as in partition AND
+#              its daemon SIGKILLed, the node's kernel staying up, as a host
+#              crash looks to the others; after -P seconds its port is back
+#              and its daemon restarted -> balanced
+#   partition and crash run a 0.1 s sampler of every kernel
+#   (tests/integration/lib/addr_sampler.py) and note overlap_wall_s (seconds
+#   during which some IP was on two nodes, the cut-off one included),
+#   overlap_ip_s (the sum over IPs), the cut-off node's minority_empty_at
+#   and heal_s; summary.txt has a table of them.
 #
 # Usage: bench/run.sh [-s "64 256 1024 2048"] [-i ctdb|ours|both]
 #          [-l single|multi|both] [-t SECS] [-T SECS] [-p SECS] [-o DIR]
-#          [-C PHASES] [-O PHASES] [-a "Name=Value ..."] [-k]
+#          [-C PHASES] [-O PHASES] [-a "Name=Value ..."] [-P SECS] [-k]
 #   -s  numbers of public IPs                         default "64 256 1024 2048"
 #   -i  implementation(s)                             default both
 #   -l  layout: single (eth0, one /16) or multi (eth0..eth3, 4 subnets)
@@ -29,6 +41,7 @@
 #   -C / -O  comma-separated phases run for ctdb / ours (others: "n/a
 #       (not selected)")                              default all
 #   -a  tunables for our ctdbd (--tunables-file)      default none
+#   -P  length of the partition/crash fault, seconds  default 60
 #   -k  keep the cluster work directories
 # Output: OUT/results.tsv (one line per phase), OUT/results.json,
 # OUT/summary.txt (one table per phase), per-run logs under OUT/<impl>-<layout>-N<n>/.
@@ -51,13 +64,14 @@ PT=120
 BUDGET=7200
 POLL=0.05
 OUT=""
-ALL_PHASES="bringup,disable,enable,kill,restart,reloadips,delip"
+ALL_PHASES="bringup,disable,enable,kill,restart,reloadips,delip,partition,crash"
 PH_ctdb=$ALL_PHASES
 PH_ours=$ALL_PHASES
 TUNABLES=""
 OURS_ARGS=""
 KEEP=0
-while getopts "s:i:l:t:T:p:o:C:O:a:kh" opt; do
+FAULT_S=60
+while getopts "s:i:l:t:T:p:o:C:O:a:P:kh" opt; do
     case "$opt" in
     s) SIZES=$OPTARG ;;
     i) IMPLS=$OPTARG ;;
@@ -69,8 +83,9 @@ while getopts "s:i:l:t:T:p:o:C:O:a:kh" opt; do
     C) PH_ctdb=$OPTARG ;;
     O) PH_ours=$OPTARG ;;
     a) TUNABLES=$OPTARG ;;
+    P) FAULT_S=$OPTARG ;;
     k) KEEP=1 ;;
-    *) sed -n '2,40p' "$0"; exit 2 ;;
+    *) sed -n '2,52p' "$0"; exit 2 ;;
     esac
 done
 case "$IMPLS" in both) IMPLS="ctdb ours" ;; ctdb|ours) ;; *) echo "run.sh: -i ctdb|ours|both" >&2; exit 2 ;; esac
@@ -262,6 +277,48 @@ cli_ip_view() {
 
 st_of() { case $1 in 0) echo ok ;; 1) echo TIMEOUT ;; 2) echo "n/a ($(cli_reason))" ;; esac; }
 
+# ---------------------------------------------------------------- faults
+# fault_phase partition|crash: see the header. The fault lasts FAULT_S
+# seconds from its start (or until the majority took over, if later), so
+# that a cut-off node that keeps its addresses shows up as overlap.
+fault_phase() {
+    local kind=$1 v l maj="" k rc secs t_heal hs rep
+    l=$(impl_cli 0 leader 2>/dev/null)
+    if [ "$kind" = crash ]; then v=1; else v=2; fi
+    [ "$l" = "$v" ] && v=$((3 - v))   # a non-leader (1 <-> 2)
+    for k in $(seq 0 $((NODES - 1))); do [ "$k" = "$v" ] || maj="$maj $k"; done
+    phase_begin "$kind"
+    rm -f "$CLUSTER_WORK/samples"
+    fence_sampler_start 0.1
+    fence_mark fault
+    node_partition "$v" >>"$DRVLOG" 2>&1
+    if [ "$kind" = crash ]; then
+        RSS_PRE=$(vm_hwm "$(impl_pid "$v")")
+        impl_kill "$v"
+    fi
+    wait_kernel "$PT0" hosted "$v" -1; rc=$?
+    secs=$WAIT_US
+    while [ $(($(now_us) - PT0)) -lt $((FAULT_S * 1000000)) ]; do sleep 0.2; done
+    fence_mark heal
+    t_heal=$(now_us)
+    node_heal "$v" >>"$DRVLOG" 2>&1
+    if [ "$kind" = crash ]; then
+        cg_kill_node "$v"
+        impl_start "$v"
+    fi
+    if wait_kernel "$t_heal" balanced -1 -1; then hs=$(fmt_s "$WAIT_US"); else hs=TIMEOUT; fi
+    sleep 1   # a last second of samples
+    fence_sampler_stop
+    cp "$CLUSTER_WORK/samples" "$RDIR/$kind.samples" 2>/dev/null
+    cp "$CLUSTER_WORK/marks" "$RDIR/$kind.marks" 2>/dev/null
+    rep=$(python3 "$CLUSTER_TOP/tests/integration/lib/addr_sampler.py" report \
+        "$CLUSTER_WORK/samples" --marks "$CLUSTER_WORK/marks" --expected "$EXPECTED" \
+        --since fault --majority "${maj# }" --minority "$v" --heal heal 2>&1)
+    echo "$rep" >"$RDIR/$kind.report"
+    rv() { echo "$rep" | awk -F= -v k="$1" '$1 == k {print $2}'; }
+    phase_end "$(st_of $rc)" "$secs" "victim=$v fault_s=$FAULT_S overlap_wall_s=$(rv overlap_wall_s) overlap_ip_s=$(rv overlap_s) overlap_ips=$(rv overlap_ips) minority_empty_at=$(rv minority_empty_at) heal_s=$hs sampler_max_gap_s=$(rv max_gap_s)"
+}
+
 # ---------------------------------------------------------------- one run
 run_one() { # impl layout n
     IMPL=$1 LAYOUT=$2 CUR_N=$3
@@ -417,6 +474,16 @@ run_one() { # impl layout n
         fi
     fi
 
+    # ---- partition of a non-leader, then crash (SIGKILL + port cut)
+    local f
+    for f in partition crash; do
+        if ! phase_selected $f; then phase_na $f "not selected"
+        elif [ $ok_bringup = 0 ]; then phase_na $f "bring-up failed"
+        elif ! wait_stable; then phase_fail $f "cluster not stable before the phase: $ST"
+        else fault_phase $f
+        fi
+    done
+
     run_teardown
     CLUSTER_PREFIX=""
 }
@@ -462,6 +529,19 @@ write_reports() {
             }
         }
     }' "$RES" >"$OUT/summary.txt"
+    # partition/crash: the sampler's figures, from the notes
+    awk -F'\t' '
+    NR == 1 || ($4 != "partition" && $4 != "crash") { next }
+    { n = split($19, kv, " "); delete v
+      for (i = 1; i <= n; i++) { split(kv[i], p, "="); v[p[1]] = p[2] }
+      if (!hdr++) {
+          printf "\n== faults  (majority = seconds until the others host every IP once; overlap = seconds\n"
+          printf "   during which some IP was on two nodes / summed over IPs, 0.1 s sampler of every kernel;\n"
+          printf "   empty = seconds until the cut-off node held none (-1: never); heal = seconds to balanced)\n"
+          printf "%-9s %-5s %5s %-8s %-10s %-9s %-14s %-7s %-8s %s\n", "phase", "impl", "N", "layout", "majority", "fault_s", "overlap wall/ip", "empty", "heal", "status"
+      }
+      printf "%-9s %-5s %5s %-8s %-10s %-9s %-14s %-7s %-8s %s\n", $4, $1, $3, $2, ($5 == "ok" ? $6 : "-"), v["fault_s"],
+          v["overlap_wall_s"] "/" v["overlap_ip_s"], v["minority_empty_at"], v["heal_s"], $5 }' "$RES" >>"$OUT/summary.txt"
     {
         echo "# RSS: peak VmHWM (kB) of each ctdbd over the whole run, per implementation/layout/N: see results.tsv column rss_max_kb"
         echo "# machine: $(nproc) CPUs, $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

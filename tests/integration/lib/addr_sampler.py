@@ -21,6 +21,8 @@
         overlap_s                     sum over addresses of the seconds each
                                       was on two or more nodes
         overlap_ips, overlap_max_s    how many addresses, the worst one
+        overlap_wall_s                seconds during which at least one
+                                      address was on two nodes
         overlap_first, overlap_last   seconds after --since of the first
                                       and last sample with an overlap
         majority_at                   seconds after --since until every
@@ -210,6 +212,7 @@ def report(argv):
     print("max_gap_s=%.2f" % (max(gaps) if gaps else 0))
 
     per_ip = {}
+    wall = 0.0
     first = last = None
     for i, (t, sets) in enumerate(samples):
         dt = min(gaps[i], 1.0) if i < len(gaps) else (min(gaps) if gaps else 0.1)
@@ -219,6 +222,7 @@ def report(argv):
                 seen[ip] = seen.get(ip, 0) + 1
         dups = [ip for ip, c in seen.items() if c > 1]
         if dups:
+            wall += dt
             if first is None:
                 first = t
             last = t
@@ -227,6 +231,7 @@ def report(argv):
     print("overlap_s=%.1f" % sum(per_ip.values()))
     print("overlap_ips=%d" % len(per_ip))
     print("overlap_max_s=%.1f" % (max(per_ip.values()) if per_ip else 0.0))
+    print("overlap_wall_s=%.1f" % wall)
     print("overlap_first=%s" % ("%.1f" % (first - t0) if first is not None else "-"))
     print("overlap_last=%s" % ("%.1f" % (last - t0) if last is not None else "-"))
 
