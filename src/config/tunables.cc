@@ -174,6 +174,12 @@ std::array<uint32_t, kTunableListSlots> Tunables::toTunableList() const {
   return list;
 }
 
+Tunables Tunables::fromTunableList(std::span<const uint32_t> list) {
+  Tunables t;
+  std::copy_n(list.begin(), std::min(list.size(), kTunableListSlots), t.values_.begin());
+  return t;
+}
+
 Status Tunables::parse(std::string_view text, std::string_view filename) {
   Tunables next = *this;
   std::optional<Error> failure;

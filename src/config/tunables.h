@@ -81,6 +81,10 @@ class Tunables {
   SetResult set(std::string_view name, uint32_t value);
   /* The 62 u32 of struct ctdb_tunable_list, slot order. */
   std::array<uint32_t, kTunableListSlots> toTunableList() const;
+  /* The other way (a GET_ALL_TUNABLES reply read through the typed
+     accessors): slots beyond the list's length and our own tunables keep
+     their defaults. */
+  static Tunables fromTunableList(std::span<const uint32_t> list);
 
   /* Name=Value lines (as 4.17's ctdb.tunables); '#' or ';' comment lines
      and blank lines ignored; spaces around '=' allowed; values decimal,

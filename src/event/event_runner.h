@@ -134,7 +134,6 @@ class EventRunner {
   void removeHelper(Helper* h, const std::vector<size_t>& unfinished, bool is_killed);
   void startHelper(std::vector<std::shared_ptr<Request>> batch, bool is_batch_group);
   void onJobDone(Helper* h, size_t job, std::vector<ScriptResult> scripts);
-  void finishRequest(const std::shared_ptr<Request>& r, Result<EventResult> res);
   void cancelRequest(const std::shared_ptr<Request>& r);
   void cancelMonitor();
   std::vector<std::string> environmentFor(const std::string& changes_path) const;

@@ -1,5 +1,5 @@
 /*
- * ScriptIpActions: server::IpActions (src/server/ip_actions.h) carried out
+ * ScriptIpActions: server::IpActions (src/ip/ip_actions.h) carried out
  * by the event scripts through an EventRunner:
  *   takeIp(iface, ip/bits)            ip_events.d  "takeip IFACE IP BITS"
  *   releaseIp(iface, ip/bits)         ip_events.d  "releaseip IFACE IP BITS"
@@ -49,7 +49,7 @@
 #include <vector>
 
 #include "event/event_runner.h"
-#include "server/ip_actions.h"
+#include "ip/ip_actions.h"
 
 namespace ctdb::event {
 

@@ -59,6 +59,7 @@
 #include <vector>
 
 #include "ctdb/result.h"
+#include "protocol/constants.h"
 #include "util/ip_address.h"
 #include "util/logging.h"
 
@@ -74,17 +75,9 @@ Result<Algorithm> algorithmFromString(std::string_view text);
 /* The tunable IPAllocAlgorithm: 0/1/2, any other value means LCP2 (4.17). */
 Algorithm algorithmFromTunable(uint32_t value);
 
-/* CTDB node flags (same bit values as CTDB's NODE_FLAGS_*). */
-namespace NodeFlag {
-constexpr uint32_t kDisconnected = 0x01;
-constexpr uint32_t kUnhealthy = 0x02;
-constexpr uint32_t kPermanentlyDisabled = 0x04;
-constexpr uint32_t kBanned = 0x08;
-constexpr uint32_t kDeleted = 0x10;
-constexpr uint32_t kStopped = 0x20;
-constexpr uint32_t kDisabled = kUnhealthy | kPermanentlyDisabled;
-constexpr uint32_t kInactive = kDeleted | kDisconnected | kBanned | kStopped;
-}  // namespace NodeFlag
+/* CTDB node flags: the one definition is protocol::NodeFlags (the wire's
+ * NODE_FLAGS_* bits); NodeFlag is its name here. */
+namespace NodeFlag = ::ctdb::protocol::NodeFlags;
 
 /* CTDB runstates (same numbers as enum ctdb_runstate). */
 enum class RunState : uint32_t {

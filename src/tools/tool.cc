@@ -175,12 +175,6 @@ std::string nodesFilePath() {
   return std::string(base ? base : "/etc/ctdb") + "/nodes";
 }
 
-std::vector<CommandInfo> commandTable() {
-  std::vector<CommandInfo> v;
-  for (const auto& c : kCommands) v.push_back({c.name, c.without_daemon, c.remote, c.msg, c.args});
-  return v;
-}
-
 std::string fullUsageText() {
   std::string s = helpText() + "\nCommands:\n";
   for (const auto& c : kCommands) s += commandLine(c);

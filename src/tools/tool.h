@@ -21,17 +21,6 @@
 
 namespace ctdb::tools {
 
-struct CommandInfo {
-  const char* name;
-  bool without_daemon;
-  bool remote;  // -n may name another node
-  const char* msg;
-  const char* args;
-};
-
-/* The command table (for usage output and tests). */
-std::vector<CommandInfo> commandTable();
-
 /* The full usage text: help + "Commands:" table. */
 std::string fullUsageText();
 /* Usage for one command (brief usage + its line). */

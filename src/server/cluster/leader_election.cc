@@ -1,0 +1,459 @@
+#include "server/cluster/leader_election.h"
+
+#include <cstring>
+
+#include "protocol/types.h"
+#include "util/logging.h"
+
+namespace ctdb::server {
+
+namespace NF = protocol::NodeFlags;
+using protocol::kUnknownPnn;
+
+namespace {
+
+template <class T>
+void put(std::vector<uint8_t>& out, size_t off, T v) {
+  std::memcpy(out.data() + off, &v, sizeof(v));
+}
+template <class T>
+T get(std::span<const uint8_t> in, size_t off) {
+  T v;
+  std::memcpy(&v, in.data() + off, sizeof(v));
+  return v;
+}
+
+constexpr uint32_t kLoseFlags = NF::kBanned | NF::kStopped;
+
+std::string flagChangeText(uint32_t pnn, uint32_t o, uint32_t n) {
+  char buf[80];
+  snprintf(buf, sizeof(buf), "node %u flags 0x%x -> 0x%x", pnn, o, n);
+  return buf;
+}
+
+}  // namespace
+
+std::vector<uint8_t> encodeElectionData(const ElectionData& d) {
+  std::vector<uint8_t> out(kElectionDataSize, 0);
+  put(out, 0, d.num_connected);
+  put(out, 8, d.priority_sec);
+  put(out, 16, d.priority_usec);
+  put(out, 24, d.pnn);
+  put(out, 28, d.node_flags);
+  return out;
+}
+
+Result<ElectionData> decodeElectionData(std::span<const uint8_t> data) {
+  if (data.size() != kElectionDataSize)
+    return makeError("election message: " + std::to_string(data.size()) + " bytes, expected " +
+                     std::to_string(kElectionDataSize));
+  ElectionData d;
+  d.num_connected = get<uint32_t>(data, 0);
+  d.priority_sec = get<int64_t>(data, 8);
+  d.priority_usec = get<int64_t>(data, 16);
+  d.pnn = get<uint32_t>(data, 24);
+  d.node_flags = get<uint32_t>(data, 28);
+  return d;
+}
+
+bool electionWins(const ElectionData& mine, bool can_lead, const ElectionData& theirs) {
+  if (!can_lead) return false;
+  if (mine.node_flags & kLoseFlags) return false;
+  if (theirs.node_flags & kLoseFlags) return true;
+  if (theirs.priority_sec != mine.priority_sec) return theirs.priority_sec > mine.priority_sec;
+  if (theirs.priority_usec != mine.priority_usec) return theirs.priority_usec > mine.priority_usec;
+  return mine.pnn > theirs.pnn;
+}
+
+uint32_t electionWinner(std::span<const ElectionCandidate> candidates) {
+  for (const auto& c : candidates) {
+    bool beats_all = true;
+    for (const auto& o : candidates) {
+      if (&o == &c) continue;
+      if (!electionWins(c.data, c.can_lead, o.data)) {
+        beats_all = false;
+        break;
+      }
+    }
+    if (beats_all && c.can_lead && (c.data.node_flags & kLoseFlags) == 0) return c.data.pnn;
+  }
+  return kUnknownPnn;
+}
+
+LeaderElection::LeaderElection(EventLoop& loop, NodeState& nodes, MessageRouter& router,
+                               const config::Tunables& tunables, std::optional<LockSpec> lock,
+                               Options opts)
+    : loop_(loop),
+      nodes_(nodes),
+      router_(router),
+      tunables_(tunables),
+      opts_(opts),
+      priority_time_(std::chrono::system_clock::now()) {
+  if (lock) lock_ = std::make_unique<ClusterLock>(loop_, std::move(*lock), opts_.lock);
+  tokens_.push_back(router_.registerInternalHandler(
+      protocol::kSrvidElection,
+      [this](uint64_t, std::span<const uint8_t> d) { onElectionMessage(d); }));
+  tokens_.push_back(router_.registerInternalHandler(
+      protocol::kSrvidLeader,
+      [this](uint64_t, std::span<const uint8_t> d) { onLeaderMessage(d); }));
+  nodes_.onFlagsChanged([this, alive = std::weak_ptr<bool>(alive_)](uint32_t pnn, uint32_t o,
+                                                                    uint32_t n) {
+    if (alive.lock()) onFlagsChanged(pnn, o, n);
+  });
+}
+
+LeaderElection::~LeaderElection() {
+  *alive_ = false;
+  for (auto t : tokens_) router_.unregisterInternalHandler(t);
+}
+
+bool LeaderElection::canLead() const {
+  return opts_.has_recmaster_capability && (nodes_.localFlags() & NF::kInactive) == 0 &&
+         (!quorum_ || quorum_->mayCompeteNow());
+}
+
+void LeaderElection::onQuorumChanged(QuorumState old_state, QuorumState new_state) {
+  if (!is_started_ || is_stopped_) return;
+  if (new_state == QuorumState::Lost) {
+    // Like becoming inactive: a node that was cut off must not win the
+    // next election on its old priority time.
+    priority_time_ = std::chrono::system_clock::now();
+    answer_timer_.reset();
+    if (isLeader() || is_claiming_ || (lock_ && (lock_->isHeld() || lock_->isPending()))) {
+      D_ERR("leader election: quorum lost, giving up %s and the cluster lock\n",
+            isLeader() ? "leadership" : "the claim");
+      // The nodes still connected counted this node's lock for their own
+      // quorum (exactly half): tell them at once that it is gone.
+      if (isLeader()) broadcastLeader(kUnknownPnn);
+      giveUpClaim();
+    }
+    if (nodes_.leader() == nodes_.ownPnn()) setLeader(kUnknownPnn);
+    if (!is_election_in_progress_) restartLeaderTimeout();
+    return;
+  }
+  if (new_state == QuorumState::Quorate && old_state == QuorumState::Lost &&
+      nodes_.leader() == kUnknownPnn && !is_election_in_progress_) {
+    // Rejoining: the quorate side's leader broadcasts within a second;
+    // without one the leader timeout calls an election.
+    restartLeaderTimeout();
+  }
+}
+
+ElectionData LeaderElection::ownData() const {
+  ElectionData d;
+  d.pnn = nodes_.ownPnn();
+  d.node_flags = nodes_.localFlags();
+  auto pt = priority_time_;
+  if (!canLead()) pt = std::chrono::system_clock::now();  // try to lose
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(pt.time_since_epoch()).count();
+  d.priority_sec = us / 1000000;
+  d.priority_usec = us % 1000000;
+  if (canLead()) {
+    auto map = nodes_.nodeMap();
+    for (const auto& n : map.nodes)
+      if ((n.flags & NF::kDisconnected) == 0) ++d.num_connected;
+  }
+  return d;
+}
+
+bool LeaderElection::isSingleNode() const {
+  auto map = nodes_.nodeMap();
+  for (const auto& n : map.nodes)
+    if (n.pnn != nodes_.ownPnn() && (n.flags & NF::kDeleted) == 0) return false;
+  return true;
+}
+
+void LeaderElection::start() {
+  if (is_started_) return;
+  is_started_ = true;
+  if (lock_) {
+    D_NOTICE("leader election: cluster lock %s\n", lock_->spec().describe().c_str());
+  } else {
+    D_WARNING("leader election: no cluster lock configured (--reclock): if the cluster "
+              "partitions, each part can elect its own leader (split brain)\n");
+  }
+  // A lone node without a lock is leader from the start (nobody to ask);
+  // everybody else knows no leader until elected / told.
+  if (!isSingleNode() || lock_) setLeader(kUnknownPnn);
+  broadcast_timer_ = std::make_unique<RepeatingTimer>(loop_, opts_.broadcast_interval, [this]() {
+    if (isLeader()) broadcastLeader(nodes_.ownPnn());
+  });
+  loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
+    if (!alive.lock() || is_stopped_) return;
+    if (isSingleNode()) {
+      D_NOTICE("leader election: only configured node, no election needed\n");
+      if (canLead()) claimLeadership();
+      return;
+    }
+    forceElection("initial election");
+  });
+}
+
+void LeaderElection::stop() {
+  if (is_stopped_) return;
+  is_stopped_ = true;
+  broadcast_timer_.reset();
+  election_timer_.reset();
+  answer_timer_.reset();
+  leader_timeout_.reset();
+  lock_retry_timer_.reset();
+  is_claiming_ = false;
+  if (lock_) lock_->release();
+}
+
+void LeaderElection::setLeader(uint32_t pnn) {
+  uint32_t old = nodes_.leader();
+  if (old == pnn) return;
+  nodes_.setLeader(pnn);
+  if (pnn == kUnknownPnn)
+    D_NOTICE("leader: unknown (was %d)\n", old == kUnknownPnn ? -1 : static_cast<int>(old));
+  else
+    D_NOTICE("leader: node %u%s\n", pnn, pnn == nodes_.ownPnn() ? " (this node)" : "");
+  auto listeners = leader_listeners_;
+  for (auto& l : listeners) l(old, pnn);
+}
+
+void LeaderElection::broadcastLeader(uint32_t pnn) {
+  router_.send(protocol::kBroadcastConnected, protocol::kSrvidLeader, protocol::encodeU32(pnn));
+}
+
+void LeaderElection::forceElection(const std::string& reason) {
+  if (!is_started_ || is_stopped_) return;
+  ++elections_started_;
+  D_NOTICE("leader election: starting election (%s)\n", reason.c_str());
+  is_election_in_progress_ = true;
+  leader_timeout_.reset();
+  lock_retry_timer_.reset();
+  if (!canLead()) giveUpClaim();
+  setLeader(kUnknownPnn);
+  broadcastLeader(kUnknownPnn);  // tell everybody an election is under way
+  restartElectionTimer();
+  sendElectionRequest();
+}
+
+void LeaderElection::sendElectionRequest() {
+  if (is_stopped_) return;
+  is_claiming_ = canLead();
+  D_INFO("leader election: sending election data (node %u, %s)\n", nodes_.ownPnn(),
+         is_claiming_ ? "candidate" : "cannot lead");
+  router_.send(protocol::kBroadcastAll, protocol::kSrvidElection, encodeElectionData(ownData()));
+}
+
+void LeaderElection::restartElectionTimer() {
+  heard_leader_.reset();  // a new election packet: earlier claims are stale
+  auto timeout = std::chrono::seconds(std::max<uint32_t>(1, tunables_.electionTimeout()));
+  election_timer_ = std::make_unique<Timer>(loop_, timeout, [this]() { onElectionEnd(); });
+}
+
+void LeaderElection::onElectionMessage(std::span<const uint8_t> data) {
+  if (!is_started_ || is_stopped_) return;
+  auto em = decodeElectionData(data);
+  if (!em) {
+    D_ERR("leader election: %s, ignoring\n", em.error().message().c_str());
+    return;
+  }
+  if (em->pnn == nodes_.ownPnn()) return;  // our own broadcast
+  if (!is_election_in_progress_) {
+    D_NOTICE("leader election: election called by node %u\n", em->pnn);
+    is_election_in_progress_ = true;
+    ++elections_started_;
+    setLeader(kUnknownPnn);
+  }
+  leader_timeout_.reset();
+  lock_retry_timer_.reset();
+  restartElectionTimer();
+  if (electionWins(ownData(), canLead(), *em)) {
+    is_claiming_ = true;
+    if (!answer_timer_) {
+      answer_timer_ = std::make_unique<Timer>(loop_, opts_.answer_delay, [this]() {
+        answer_timer_.reset();  // allowed from its own callback
+        sendElectionRequest();
+      });
+    }
+    return;
+  }
+  answer_timer_.reset();
+  if (is_claiming_ || (lock_ && (lock_->isHeld() || lock_->isPending())))
+    D_INFO("leader election: node %u wins against this node\n", em->pnn);
+  giveUpClaim();
+}
+
+void LeaderElection::giveUpClaim() {
+  is_claiming_ = false;
+  lock_retry_timer_.reset();
+  if (lock_ && (lock_->isHeld() || lock_->isPending())) lock_->release();
+}
+
+void LeaderElection::onElectionEnd() {
+  election_timer_.reset();
+  is_election_in_progress_ = false;
+  if (is_stopped_) return;
+  if (is_claiming_ && canLead()) {
+    D_NOTICE("leader election: election period ended, this node won\n");
+    claimLeadership();
+    return;
+  }
+  if (heard_leader_ && !is_claiming_) {
+    const uint32_t pnn = *heard_leader_;
+    heard_leader_.reset();
+    D_NOTICE("leader election: election period ended, node %u already announced itself\n", pnn);
+    setLeader(pnn);
+    restartLeaderTimeout();
+    return;
+  }
+  D_NOTICE("leader election: election period ended, waiting for the leader's broadcast\n");
+  restartLeaderTimeout();
+}
+
+void LeaderElection::claimLeadership() {
+  is_claiming_ = true;
+  if (!lock_ || lock_->isHeld()) {
+    becomeLeader();
+    return;
+  }
+  if (lock_->isPending()) return;
+  D_NOTICE("leader election: taking cluster lock (%s)\n", lock_->spec().describe().c_str());
+  lock_->take(
+      [this](LockStatus st, std::chrono::milliseconds latency) {
+        if (is_stopped_) return;
+        if (st == LockStatus::Held) {
+          lock_failures_ = 0;
+          D_NOTICE("leader election: cluster lock taken (%lld ms)\n",
+                   static_cast<long long>(latency.count()));
+          if (tunables_.recLockLatencyMs() != 0 &&
+              latency.count() > static_cast<long long>(tunables_.recLockLatencyMs()))
+            D_WARNING("leader election: cluster lock latency %lld ms exceeds RecLockLatencyMs "
+                      "%u\n", static_cast<long long>(latency.count()),
+                      tunables_.recLockLatencyMs());
+          if (is_claiming_ && !is_election_in_progress_ && canLead()) {
+            becomeLeader();
+          } else {
+            lock_->release();
+          }
+          return;
+        }
+        ++lock_failures_;
+        if (lock_failures_ == 1)
+          D_ERR("leader election: unable to take cluster lock (%s), retrying every %lld ms "
+                "while no other leader shows up\n",
+                toString(st), static_cast<long long>(opts_.lock_retry.count()));
+        else
+          D_INFO("leader election: cluster lock attempt %u: %s\n", lock_failures_, toString(st));
+        if (!is_claiming_ || is_election_in_progress_) return;
+        lock_retry_timer_ = std::make_unique<Timer>(loop_, opts_.lock_retry, [this]() {
+          lock_retry_timer_.reset();
+          if (is_claiming_ && !is_election_in_progress_ && canLead() && !isLeader())
+            claimLeadership();
+        });
+      },
+      [this](const std::string& why) {
+        if (is_stopped_) return;
+        bool was_leader = isLeader();
+        D_ERR("leader election: cluster lock lost (%s)%s\n", why.c_str(),
+              was_leader ? ", leadership lost" : "");
+        is_claiming_ = false;
+        if (was_leader) setLeader(kUnknownPnn);
+        if (canLead()) forceElection("cluster lock lost");
+      });
+}
+
+void LeaderElection::becomeLeader() {
+  leader_timeout_.reset();
+  lock_retry_timer_.reset();
+  bool was = nodes_.leader() == nodes_.ownPnn();
+  setLeader(nodes_.ownPnn());
+  broadcastLeader(nodes_.ownPnn());
+  if (!was) D_NOTICE("leader election: node %u is the new leader\n", nodes_.ownPnn());
+  requestTakeoverRun("new leader elected");
+}
+
+void LeaderElection::restartLeaderTimeout() {
+  if (is_stopped_) return;
+  leader_timeout_ = std::make_unique<Timer>(loop_, opts_.leader_timeout, [this]() {
+    leader_timeout_.reset();
+    if (is_election_in_progress_ || isLeader() || is_claiming_) return;
+    if (!canLead() && nodes_.leader() == kUnknownPnn) {
+      // No quorum (or inactive): calling elections that nobody here can
+      // win only churns; wait for a leader's broadcast or for quorum.
+      restartLeaderTimeout();
+      return;
+    }
+    forceElection("leader broadcast timeout");
+  });
+}
+
+void LeaderElection::onLeaderMessage(std::span<const uint8_t> data) {
+  if (!is_started_ || is_stopped_) return;
+  auto pnn = protocol::decodeU32(data);
+  if (!pnn) {
+    D_ERR("leader election: LEADER message: %s, ignoring\n", pnn.error().message().c_str());
+    return;
+  }
+  if (*pnn == nodes_.ownPnn()) return;  // our own broadcast
+  if (*pnn == kUnknownPnn) {
+    // Another node started an election; its election data follows.
+    if (isLeader() || is_election_in_progress_) return;
+    setLeader(kUnknownPnn);
+    restartLeaderTimeout();
+    return;
+  }
+  if (is_election_in_progress_) {
+    // The election decides. But a LEADER heard after the election's last
+    // packet comes from its winner, whose period ended a little before
+    // ours (it answered last, so ours restarted later): kept for
+    // onElectionEnd(), so this node does not wait a broadcast interval.
+    heard_leader_ = *pnn;
+    return;
+  }
+  if (isLeader()) {
+    D_ERR("leader election: node %u also claims to be leader\n", *pnn);
+    forceElection("two leaders");
+    return;
+  }
+  if (is_claiming_) {
+    D_NOTICE("leader election: node %u is leader, giving up claim\n", *pnn);
+    giveUpClaim();
+  }
+  setLeader(*pnn);
+  restartLeaderTimeout();
+}
+
+void LeaderElection::onFlagsChanged(uint32_t pnn, uint32_t old_flags, uint32_t new_flags) {
+  if (!is_started_ || is_stopped_) return;
+  const uint32_t gone = NF::kDisconnected | NF::kBanned | NF::kStopped | NF::kDeleted;
+  if (pnn == nodes_.ownPnn()) {
+    bool was_inactive = (old_flags & NF::kInactive) != 0;
+    bool is_inactive = (new_flags & NF::kInactive) != 0;
+    if (was_inactive != is_inactive) priority_time_ = std::chrono::system_clock::now();
+    if (!was_inactive && is_inactive) {
+      if (isLeader() || is_claiming_) {
+        D_NOTICE("leader election: this node became inactive, giving up leadership\n");
+        giveUpClaim();
+        forceElection("leader became inactive");
+        return;
+      }
+      giveUpClaim();
+    }
+  } else if (pnn == nodes_.leader() && (new_flags & gone) != 0 && (old_flags & gone) == 0) {
+    forceElection("leader " + flagChangeText(pnn, old_flags, new_flags));
+    return;
+  } else if ((old_flags & NF::kDisconnected) && !(new_flags & NF::kDisconnected)) {
+    // A node just connected. Election packets sent before it was reachable
+    // were dropped (nodes starting together each "won" alone and only the
+    // cluster lock sorted them out): a candidate sends its data again, and
+    // a leader tells the newcomer at once instead of at the next broadcast.
+    // A node that could not be a candidate for want of quorum may be one
+    // now.
+    if (is_election_in_progress_ && (is_claiming_ || canLead())) sendElectionRequest();
+    else if (isLeader()) broadcastLeader(nodes_.ownPnn());
+  }
+  if (isLeader()) requestTakeoverRun(flagChangeText(pnn, old_flags, new_flags));
+}
+
+void LeaderElection::requestTakeoverRun(const std::string& reason) {
+  if (!isLeader()) return;
+  D_INFO("leader: takeover run requested: %s\n", reason.c_str());
+  if (takeover_requester_) takeover_requester_(reason);
+}
+
+}  // namespace ctdb::server
