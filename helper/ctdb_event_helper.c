@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "event/helper_proto.h"
+#include "event/script_rules.h"
 
 extern char** environ;
 
@@ -98,14 +99,7 @@ static void send_record(uint32_t type, const void* a, size_t alen, const void* b
   write_all(buf, off);
 }
 
-static int name_filter(const struct dirent* de) {
-  size_t len = strlen(de->d_name);
-  if (len < 3 || len > EH_MAX_SCRIPT_NAME) return 0;
-  if (de->d_name[len - 1] == '~') return 0;
-  if (de->d_name[0] < '0' || de->d_name[0] > '9') return 0;
-  if (de->d_name[1] < '0' || de->d_name[1] > '9') return 0;
-  return de->d_name[2] == '.';
-}
+static int name_filter(const struct dirent* de) { return eh_is_script_name(de->d_name); }
 
 static int name_cmp(const struct dirent** a, const struct dirent** b) {
   return strcmp((*a)->d_name, (*b)->d_name);
@@ -359,30 +353,11 @@ static void run_job(uint32_t job, const char* dir, char** words, int nwords, int
   send_record(EH_REC_JOB_END, &je, sizeof je, NULL, 0, NULL, 0);
 }
 
-/* True when the script's first EH_BATCH_MARKER_SCAN bytes hold the line
- * EH_BATCH_MARKER (followed by a newline, blanks or the end of the scan). */
+/* The script declares batch support (event/script_rules.h). */
 static int has_batch_marker(const char* dir, const char* name) {
-  char path[4096], buf[EH_BATCH_MARKER_SCAN + 1];
+  char path[4096];
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  size_t got = 0;
-  while (got < EH_BATCH_MARKER_SCAN) {
-    ssize_t r = read(fd, buf + got, EH_BATCH_MARKER_SCAN - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    got += (size_t)r;
-  }
-  close(fd);
-  buf[got] = '\0';
-  const size_t mlen = strlen(EH_BATCH_MARKER);
-  for (size_t off = 0; off + mlen <= got; off++) {
-    if (off > 0 && buf[off - 1] != '\n') continue;
-    if (memcmp(buf + off, EH_BATCH_MARKER, mlen) != 0) continue;
-    char c = buf[off + mlen];
-    if (c == '\0' || c == '\n' || c == '\r' || c == ' ' || c == '\t') return 1;
-  }
-  return 0;
+  return eh_file_has_batch_marker(path);
 }
 
 /* A memfd holding "IFACE IP BITS\n" for every active job, at offset 0. */

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "event/helper_proto.h"
+#include "event/script_rules.h"
 #include "util/logging.h"
 
 extern char** environ;
@@ -46,33 +47,12 @@ IpBatchSupport scanIpBatchSupport(const std::string& dir) {
   DIR* d = opendir(dir.c_str());
   if (d == nullptr) return IpBatchSupport::None;
   size_t batch = 0, classic = 0;
-  const std::string marker = EH_BATCH_MARKER;
   while (dirent* de = readdir(d)) {
-    std::string name = de->d_name;
-    // The helper's filter: "NN.name", not ending in '~', 3..31 bytes.
-    if (name.size() < 3 || name.size() > EH_MAX_SCRIPT_NAME || name.back() == '~' ||
-        !isdigit(static_cast<unsigned char>(name[0])) ||
-        !isdigit(static_cast<unsigned char>(name[1])) || name[2] != '.') {
-      continue;
-    }
-    std::string path = dir + "/" + name;
+    if (!eh_is_script_name(de->d_name)) continue;
+    const std::string path = dir + "/" + de->d_name;
     struct stat st;
     if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR)) continue;
-    char buf[EH_BATCH_MARKER_SCAN];
-    ssize_t got = 0;
-    if (int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
-      got = read(fd, buf, sizeof buf);
-      close(fd);
-    }
-    std::string_view head(buf, got > 0 ? size_t(got) : 0);
-    bool found = false;
-    for (size_t off = head.find(marker); off != std::string_view::npos && !found;
-         off = head.find(marker, off + 1)) {
-      const size_t end = off + marker.size();
-      const bool line_start = off == 0 || head[off - 1] == '\n';
-      const bool line_end = end == head.size() || std::strchr("\n\r \t", head[end]) != nullptr;
-      found = line_start && line_end;
-    }
+    const bool found = eh_file_has_batch_marker(path.c_str()) != 0;
     ++(found ? batch : classic);
   }
   closedir(d);

@@ -272,18 +272,9 @@ Result<bool> haveAddressBindCheck(const IpAddress& ip) {
   const std::string what = "have-ip check for " + ip.toString();
   UniqueFd fd(::socket(ip.family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP));
   if (!fd.valid()) return errnoError(errno, what + ": socket");
-  int rc;
-  if (ip.isV4()) {
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    std::memcpy(&sin.sin_addr, ip.bytes.data(), 4);
-    rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&sin), sizeof(sin));
-  } else {
-    sockaddr_in6 sin6{};
-    sin6.sin6_family = AF_INET6;
-    std::memcpy(&sin6.sin6_addr, ip.bytes.data(), 16);
-    rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&sin6), sizeof(sin6));
-  }
+  sockaddr_storage ss;
+  const socklen_t len = toSockaddr(ip, 0, ss);
+  const int rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len);
   if (rc == 0) return true;
   if (errno == EADDRNOTAVAIL) return false;
   return errnoError(errno, what + ": bind");

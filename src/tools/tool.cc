@@ -70,18 +70,9 @@ std::string commandLine(const Command& c) {
 bool haveLocalIp(const IpAddress& ip) {
   int fd = ::socket(ip.isV4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
-  int rc;
-  if (ip.isV4()) {
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    std::memcpy(&sin.sin_addr, ip.bytes.data(), 4);
-    rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin));
-  } else {
-    sockaddr_in6 sin6{};
-    sin6.sin6_family = AF_INET6;
-    std::memcpy(&sin6.sin6_addr, ip.bytes.data(), 16);
-    rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sin6), sizeof(sin6));
-  }
+  sockaddr_storage ss;
+  const socklen_t len = toSockaddr(ip, 0, ss);
+  const int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len);
   ::close(fd);
   return rc == 0;
 }

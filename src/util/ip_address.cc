@@ -1,6 +1,7 @@
 #include "util/ip_address.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <charconv>
 #include <cstring>
@@ -53,6 +54,42 @@ Result<IpPrefix> IpPrefix::parse(std::string_view text) {
 
 std::string IpPrefix::toString() const {
   return addr.toString() + "/" + std::to_string(prefix);
+}
+
+socklen_t toSockaddr(const IpAddress& ip, uint16_t port, sockaddr_storage& ss) {
+  std::memset(&ss, 0, sizeof(ss));
+  if (ip.isV4()) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(port);
+    std::memcpy(&sin->sin_addr, ip.bytes.data(), 4);
+    return sizeof(sockaddr_in);
+  }
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_port = htons(port);
+  std::memcpy(&sin6->sin6_addr, ip.bytes.data(), 16);
+  return sizeof(sockaddr_in6);
+}
+
+std::optional<IpAddress> fromSockaddr(const sockaddr* sa) {
+  if (sa == nullptr) return std::nullopt;
+  IpAddress ip;
+  if (sa->sa_family == AF_INET) {
+    ip.family = AF_INET;
+    std::memcpy(ip.bytes.data(), &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, 4);
+    return ip;
+  }
+  if (sa->sa_family != AF_INET6) return std::nullopt;
+  const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(sa);
+  if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+    ip.family = AF_INET;
+    std::memcpy(ip.bytes.data(), sin6->sin6_addr.s6_addr + 12, 4);
+    return ip;
+  }
+  ip.family = AF_INET6;
+  std::memcpy(ip.bytes.data(), &sin6->sin6_addr, 16);
+  return ip;
 }
 
 }  // namespace ctdb

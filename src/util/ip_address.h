@@ -15,6 +15,7 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,14 @@ struct IpPrefix {
   std::string toString() const;
   bool operator==(const IpPrefix&) const = default;
 };
+
+/* The one conversion to and from socket addresses. toSockaddr fills ss
+ * (zeroed first) with the address and port (host order) and returns its
+ * length. fromSockaddr reads an AF_INET or AF_INET6 address (a v4-mapped
+ * IPv6 address, as an accept() on a dual-stack socket gives, as IPv4);
+ * nullopt for a null pointer or any other family. */
+socklen_t toSockaddr(const IpAddress& ip, uint16_t port, sockaddr_storage& ss);
+std::optional<IpAddress> fromSockaddr(const sockaddr* sa);
 
 struct IpAddressHash {
   size_t operator()(const IpAddress& a) const noexcept {

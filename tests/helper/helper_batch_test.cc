@@ -12,6 +12,7 @@
 #include "../event/event_fixture.h"
 #include "event/helper_process.h"
 #include "event/helper_proto.h"
+#include "event/script_rules.h"
 
 namespace ctdb::event::test {
 namespace {
@@ -212,6 +213,55 @@ TEST_F(HelperBatchTest, ScanTellsNoneAllMixed) {
   EXPECT_EQ(scanIpBatchSupport(ipEvents()), IpBatchSupport::All);
   classicScript("30.classic");
   EXPECT_EQ(scanIpBatchSupport(ipEvents()), IpBatchSupport::Mixed);
+}
+
+/* The helper (which runs the scripts) and the daemon (which scans for batch
+ * support) on one directory with names and markers at the rules' edges:
+ * both use event/script_rules.h, so the scripts the helper ran are exactly
+ * those the daemon's filter accepts, and the ones it ran as batches exactly
+ * those whose marker the daemon's scan finds. */
+TEST_F(HelperBatchTest, HelperAndDaemonAgreeOnNamesAndMarkers) {
+  const std::string long31 = "04." + std::string(28, 'b');  // 31 bytes: a script
+  const std::string long32 = "05." + std::string(29, 'c');  // 32 bytes: not one
+  batchScript("03.batch");
+  batchScript(long31);
+  batchScript(long32);
+  classicScript("01.classic");
+  classicScript("02.backup~");
+  classicScript("1.short");
+  classicScript("ab.letters");
+  classicScript("06x");
+  script(ipEvents(), "07.nul", std::string("# ctdb-ip-events: batch") + '\0' + "\necho \"07.nul $1\" >> " + log());
+  script(ipEvents(), "08.crlf", "# ctdb-ip-events: batch\r\necho \"08.crlf $1\" >> " + log());
+
+  std::vector<std::string> want_scripts, want_batch;
+  DIR* d = opendir(ipEvents().c_str());
+  ASSERT_NE(d, nullptr);
+  while (dirent* de = readdir(d)) {
+    if (!eh_is_script_name(de->d_name)) continue;
+    want_scripts.push_back(de->d_name);
+    if (eh_file_has_batch_marker((ipEvents() + "/" + de->d_name).c_str()))
+      want_batch.push_back(de->d_name);
+  }
+  closedir(d);
+  std::sort(want_scripts.begin(), want_scripts.end());
+  std::sort(want_batch.begin(), want_batch.end());
+  EXPECT_EQ(want_scripts, (std::vector<std::string>{"01.classic", "03.batch", long31, "07.nul",
+                                                    "08.crlf"}));
+  EXPECT_EQ(want_batch, (std::vector<std::string>{"03.batch", long31, "08.crlf"}));
+  EXPECT_EQ(scanIpBatchSupport(ipEvents()), IpBatchSupport::Mixed);
+
+  auto res = group(Event::TakeIp, {1, 2});
+  for (auto& r : res) {
+    ASSERT_TRUE(r.ok() && r->isSuccess());
+    EXPECT_EQ(names(*r), want_scripts);
+  }
+  std::vector<std::string> ran_batch;
+  for (const auto& l : lines(readFile(log())))
+    if (l.size() > 11 && l.compare(l.size() - 11, 11, "takeipbatch") == 0)
+      ran_batch.push_back(l.substr(0, l.find(' ')));
+  std::sort(ran_batch.begin(), ran_batch.end());
+  EXPECT_EQ(ran_batch, want_batch);
 }
 
 TEST_F(HelperBatchTest, DisabledBatchScriptIsSkippedForEveryIp) {

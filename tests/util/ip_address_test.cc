@@ -1,5 +1,9 @@
 #include "util/ip_address.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/un.h>
+
 #include <algorithm>
 #include <string>
 #include <unordered_set>
@@ -109,4 +113,46 @@ TEST(IpPrefix, Equality) {
 }
 
 }  // namespace
+TEST(Sockaddr, V4RoundTripWithPort) {
+  auto ip = IpAddress::parse("198.18.0.7");
+  ASSERT_TRUE(ip);
+  sockaddr_storage ss;
+  ASSERT_EQ(toSockaddr(*ip, 4379, ss), sizeof(sockaddr_in));
+  const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
+  EXPECT_EQ(sin->sin_family, AF_INET);
+  EXPECT_EQ(ntohs(sin->sin_port), 4379);
+  EXPECT_EQ(ntohl(sin->sin_addr.s_addr), 0xC6120007u);
+  auto back = fromSockaddr(reinterpret_cast<const sockaddr*>(&ss));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, *ip);
+}
+
+TEST(Sockaddr, V6RoundTrip) {
+  auto ip = IpAddress::parse("fd00::5");
+  ASSERT_TRUE(ip);
+  sockaddr_storage ss;
+  ASSERT_EQ(toSockaddr(*ip, 0, ss), sizeof(sockaddr_in6));
+  EXPECT_EQ(reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_family, AF_INET6);
+  auto back = fromSockaddr(reinterpret_cast<const sockaddr*>(&ss));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->toString(), "fd00::5");
+}
+
+TEST(Sockaddr, V4MappedIsReadAsV4) {
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  ASSERT_EQ(inet_pton(AF_INET6, "::ffff:198.18.0.2", &sin6.sin6_addr), 1);
+  auto ip = fromSockaddr(reinterpret_cast<const sockaddr*>(&sin6));
+  ASSERT_TRUE(ip);
+  EXPECT_TRUE(ip->isV4());
+  EXPECT_EQ(ip->toString(), "198.18.0.2");
+}
+
+TEST(Sockaddr, OtherFamiliesAndNullAreNotAddresses) {
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  EXPECT_FALSE(fromSockaddr(reinterpret_cast<const sockaddr*>(&sun)));
+  EXPECT_FALSE(fromSockaddr(nullptr));
+}
+
 }  // namespace ctdb

@@ -111,20 +111,7 @@ Result<std::vector<IpAddress>> localAddresses() {
   if (getifaddrs(&list) != 0) return errnoError(errno, "getifaddrs");
   std::vector<IpAddress> out;
   for (ifaddrs* i = list; i; i = i->ifa_next) {
-    if (!i->ifa_addr) continue;
-    IpAddress a;
-    if (i->ifa_addr->sa_family == AF_INET) {
-      const auto* sin = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
-      a.family = AF_INET;
-      std::memcpy(a.bytes.data(), &sin->sin_addr, 4);
-    } else if (i->ifa_addr->sa_family == AF_INET6) {
-      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
-      a.family = AF_INET6;
-      std::memcpy(a.bytes.data(), &sin6->sin6_addr, 16);
-    } else {
-      continue;
-    }
-    out.push_back(a);
+    if (auto a = fromSockaddr(i->ifa_addr)) out.push_back(*a);
   }
   freeifaddrs(list);
   return out;

@@ -19,42 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-socklen_t toSockaddr(const IpAddress& ip, uint16_t port, sockaddr_storage& ss) {
-  memset(&ss, 0, sizeof(ss));
-  if (ip.isV4()) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(port);
-    memcpy(&sin->sin_addr, ip.bytes.data(), 4);
-    return sizeof(sockaddr_in);
-  }
-  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  sin6->sin6_family = AF_INET6;
-  sin6->sin6_port = htons(port);
-  memcpy(&sin6->sin6_addr, ip.bytes.data(), 16);
-  return sizeof(sockaddr_in6);
-}
-
-std::optional<IpAddress> fromSockaddr(const sockaddr_storage& ss) {
-  IpAddress ip;
-  if (ss.ss_family == AF_INET) {
-    ip.family = AF_INET;
-    memcpy(ip.bytes.data(), &reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr, 4);
-    return ip;
-  }
-  if (ss.ss_family == AF_INET6) {
-    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-    if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-      ip.family = AF_INET;
-      memcpy(ip.bytes.data(), sin6->sin6_addr.s6_addr + 12, 4);
-      return ip;
-    }
-    ip.family = AF_INET6;
-    memcpy(ip.bytes.data(), &sin6->sin6_addr, 16);
-    return ip;
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -218,7 +182,7 @@ void NodeTransport::onAccept() {
         D_ERR("node transport: accept failed: %s, continuing\n", strerror(errno));
       return;
     }
-    auto ip = fromSockaddr(ss);
+    auto ip = fromSockaddr(reinterpret_cast<const sockaddr*>(&ss));
     Peer* found = nullptr;
     if (ip)
       for (auto& p : peers_)
