@@ -38,14 +38,20 @@ std::unique_ptr<Connection> Connection::adopt(EventLoop& loop, UniqueFd fd) {
   return std::unique_ptr<Connection>(new Connection(loop, std::move(fd)));
 }
 
-Connection::Connection(EventLoop& loop, UniqueFd fd) : loop_(loop), fd_(std::move(fd)) {
-  fde_ = std::make_unique<FdEvent>(loop_, fd_.get(), FdEvent::kRead,
-                                   [this](uint16_t flags) { onFdEvent(flags); });
+Connection::Connection(EventLoop& loop, UniqueFd fd) : loop_(loop) {
+  stream::PacketStream::Options o;
+  o.max_queued = size_t(1) << 30;  // the client's own requests: bounded by what it sends
+  o.name = "ctdb client";
+  stream_ = std::make_unique<stream::PacketStream>(
+      loop_, std::move(fd), std::move(o),
+      stream::PacketStream::Callbacks{
+          nullptr, [this](std::vector<uint8_t> pkt) { onPacket(std::move(pkt)); },
+          [this](const stream::PacketStream::Closed& c) { onClosed(c); }});
 }
 
 Connection::~Connection() {
   *alive_ = false;
-  fde_.reset();
+  stream_.reset();
   auto pending = std::move(pending_);
   pending_.clear();
   for (auto& [reqid, p] : pending)
@@ -113,64 +119,32 @@ void Connection::setMessageHandler(uint64_t srvid, MessageHandler h) {
 void Connection::removeMessageHandler(uint64_t srvid) { handlers_.erase(srvid); }
 
 void Connection::queue(std::vector<uint8_t> bytes) {
-  if (outq_start_ == outq_.size()) {
-    outq_.clear();
-    outq_start_ = 0;
-  }
-  outq_.insert(outq_.end(), bytes.begin(), bytes.end());
-  writeSome();  // try at once; the rest goes when the socket is writable
+  // A stream that has just failed refuses it; the posted failure then
+  // completes every outstanding control, this one included.
+  stream_->send(std::move(bytes));
 }
 
-void Connection::writeSome() {
-  while (outq_start_ < outq_.size()) {
-    ssize_t n = ::send(fd_.get(), outq_.data() + outq_start_, outq_.size() - outq_start_,
-                       MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      int err = errno;
-      fail(errnoError(err, "ctdb client: write to daemon failed"));
-      return;
-    }
-    outq_start_ += static_cast<size_t>(n);
-  }
-  if (fde_) {
-    uint16_t want = FdEvent::kRead | (outq_start_ < outq_.size() ? FdEvent::kWrite : 0);
-    if (fde_->flags() != want) fde_->setFlags(want);
-  }
-}
-
-void Connection::onFdEvent(uint16_t flags) {
-  if (flags & FdEvent::kWrite) writeSome();
+void Connection::onPacket(std::vector<uint8_t> pkt) {
   if (failure_) return;
-  if (flags & FdEvent::kRead) readSome();
+  handlePacket(pkt);  // a message handler may destroy us: the stream checks
 }
 
-void Connection::readSome() {
-  uint8_t buf[16384];
-  ssize_t n = ::recv(fd_.get(), buf, sizeof(buf), 0);
-  if (n < 0) {
-    if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) return;
-    int err = errno;
-    fail(errnoError(err, "ctdb client: read from daemon failed"));
-    return;
-  }
-  if (n == 0) {
-    fail(errnoError(ECONNRESET, "ctdb client: daemon closed the connection"));
-    return;
-  }
-  framer_.append(std::span<const uint8_t>(buf, static_cast<size_t>(n)));
-  std::weak_ptr<bool> alive = alive_;
-  while (true) {
-    auto next = framer_.next();
-    if (!next) {
-      fail(errnoError(EPROTO, "ctdb client: bad packet from daemon: " + next.error().context));
-      return;
-    }
-    if (!next->has_value()) return;
-    handlePacket(**next);
-    /* A message handler may have destroyed us or the link may have failed. */
-    if (alive.expired() || !*alive.lock() || failure_) return;
+void Connection::onClosed(const stream::PacketStream::Closed& c) {
+  using C = stream::PacketStream::Cause;
+  switch (c.cause) {
+    case C::PeerClosed:
+      return fail(errnoError(ECONNRESET, "ctdb client: daemon closed the connection"));
+    case C::ReadError:
+      return fail(errnoError(c.err, "ctdb client: read from daemon failed"));
+    case C::WriteError:
+      return fail(errnoError(c.err, "ctdb client: write to daemon failed"));
+    case C::BadPacket:
+      return fail(errnoError(
+          EPROTO, "ctdb client: bad packet from daemon: " + (c.bad_packet ? c.bad_packet->context : "")));
+    case C::QueueFull:
+      return fail(errnoError(ENOBUFS, "ctdb client: write queue full"));
+    case C::ConnectFailed:
+      return fail(errnoError(c.err, "ctdb client: connect failed"));
   }
 }
 
@@ -229,7 +203,7 @@ void Connection::finish(uint32_t reqid, Result<protocol::ReplyControl> r) {
 void Connection::fail(Error err) {
   if (failure_) return;
   failure_ = err;
-  fde_.reset();
+  stream_->close();
   D_INFO("ctdb client: connection failed: %s", err.message().c_str());
   auto pending = std::move(pending_);
   pending_.clear();

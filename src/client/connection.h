@@ -2,9 +2,9 @@
  * ctdb::client::Connection — an asynchronous client of ctdbd's unix socket,
  * speaking CTDB 4.17's packet protocol (reference ctdb-protocol.md 1-3).
  *
- * Owns: the connected socket (UniqueFd), its FdEvent, the outgoing byte
- * queue, the table of outstanding controls (by reqid) and the table of local
- * message handlers (by srvid).
+ * Owns: a stream::PacketStream over the connected socket (framing, write
+ * queue, fd event), the table of outstanding controls (by reqid) and the
+ * table of local message handlers (by srvid).
  *
  * Invariants / wire rules:
  *  - reqids start at 2147483448 (INT_MAX-199, as the 4.17 client library)
@@ -46,6 +46,7 @@
 #include "ctdb/result.h"
 #include "protocol/constants.h"
 #include "protocol/packet.h"
+#include "stream/packet_stream.h"
 #include "util/async.h"
 #include "util/event_loop.h"
 
@@ -113,9 +114,8 @@ class Connection {
 
   uint32_t allocReqid() { return next_reqid_++; }
   void queue(std::vector<uint8_t> bytes);
-  void onFdEvent(uint16_t flags);
-  void readSome();
-  void writeSome();
+  void onPacket(std::vector<uint8_t> pkt);
+  void onClosed(const stream::PacketStream::Closed& c);
   void handlePacket(std::span<const uint8_t> pkt);
   void fail(Error err);
   void finish(uint32_t reqid, Result<protocol::ReplyControl> r);
@@ -129,12 +129,8 @@ class Connection {
   std::function<void(const Error&)> on_disconnect_;
   std::unordered_map<uint32_t, Pending> pending_;
   std::map<uint64_t, std::shared_ptr<MessageHandler>> handlers_;
-  std::vector<uint8_t> outq_;
-  size_t outq_start_ = 0;
-  protocol::PacketFramer framer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  UniqueFd fd_;
-  std::unique_ptr<FdEvent> fde_;  // after fd_: unregistered before close
+  std::unique_ptr<stream::PacketStream> stream_;  // last: no callback after the rest is gone
 };
 
 }  // namespace ctdb::client

@@ -1,11 +1,10 @@
 /*
  * ClientConnection: one accepted client of the control socket.
  *
- * Owns the connected fd, its FdEvent, a PacketFramer for the read side and a
- * write queue. Reads whatever is available when the fd is readable, cuts it
- * into packets and hands each complete packet to on_packet; writes are
- * queued and flushed as the socket accepts them (partial writes resume where
- * they stopped; the write watch is on only while data is queued).
+ * Owns a stream::PacketStream over the connected fd (framer bounded by
+ * kMaxPacketSize, write queue by kMaxQueuedBytes), created by start(): each
+ * complete packet goes to on_packet; writes are queued and flushed as the
+ * socket accepts them.
  *
  * Closing: close(reason) (or a read error / EOF / framing error / a write
  * queue above kMaxQueuedBytes) stops all I/O at once and reports on_close
@@ -29,10 +28,9 @@
 #include <vector>
 
 #include "ctdb/c_handles.h"
-#include "protocol/packet.h"
 #include "server/core/srvid_registry.h"
+#include "stream/packet_stream.h"
 #include "util/event_loop.h"
-#include "util/write_queue.h"
 
 namespace ctdb::server {
 
@@ -64,23 +62,18 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   ClientId id() const { return id_; }
   pid_t peerPid() const { return peer_pid_; }
   bool isClosed() const { return is_closed_; }
-  size_t queuedBytes() const { return outq_.queuedBytes(); }
+  size_t queuedBytes() const { return stream_ ? stream_->queuedBytes() : 0; }
 
  private:
-  void onEvent(uint16_t flags);
-  void readSome();
-  void flush();
-  void updateWatch();
+  void reportClosed(const std::string& reason);
 
   EventLoop& loop_;
   const ClientId id_;
   const pid_t peer_pid_;
   Callbacks cb_;
-  protocol::PacketFramer framer_;
-  WriteQueue outq_;
   bool is_closed_ = false;
-  UniqueFd fd_;
-  std::unique_ptr<FdEvent> fde_;  // after fd_: unregistered before the fd closes
+  UniqueFd fd_;  // until start() hands it to the stream
+  std::unique_ptr<stream::PacketStream> stream_;
 };
 
 }  // namespace ctdb::server

@@ -3,11 +3,10 @@
  * outgoing connection to the peer or the peer's connection to us), carrying
  * CTDB packets with the same 32-byte header framing as the control socket.
  *
- * Owns the fd, its FdEvent, a PacketFramer bounded by kMaxPacketSize and a
- * write queue bounded by kMaxQueuedBytes. A link may be created while its
- * non-blocking connect() is still in progress (is_connecting): it then
- * watches for writability, checks SO_ERROR and reports on_connected or
- * on_error. Nothing here ever blocks the loop.
+ * A thin owner of a stream::PacketStream (fd, framer bounded by
+ * kMaxPacketSize, write queue bounded by kMaxQueuedBytes, connect in
+ * progress) that names the peer in its log lines and turns the stream's
+ * close causes into one-line reasons. Nothing here ever blocks the loop.
  *
  Callbacks never fire from inside send()/close():
  *   on_connected()      once, from the FdEvent callback, when a pending
@@ -38,9 +37,7 @@
 #include <vector>
 
 #include "ctdb/c_handles.h"
-#include "protocol/packet.h"
-#include "util/event_loop.h"
-#include "util/write_queue.h"
+#include "stream/packet_stream.h"
 
 namespace ctdb::server {
 
@@ -64,32 +61,16 @@ class NodeLink {
   /* Stops all I/O at once (idempotent); no callback fires afterwards. */
   void close();
 
-  bool isConnecting() const { return is_connecting_; }
-  bool isClosed() const { return is_closed_; }
-  bool isUp() const { return !is_connecting_ && !is_closed_; }
+  bool isConnecting() const { return stream_.state() == stream::PacketStream::State::Connecting; }
+  bool isClosed() const { return stream_.state() == stream::PacketStream::State::Closed; }
+  bool isUp() const { return stream_.isOpen(); }
   const std::string& name() const { return name_; }
-  size_t queuedBytes() const { return outq_.queuedBytes(); }
-  uint64_t packetsSent() const { return packets_sent_; }
+  size_t queuedBytes() const { return stream_.queuedBytes(); }
+  uint64_t packetsSent() const { return stream_.packetsSent(); }
 
  private:
-  void onEvent(uint16_t flags);
-  void finishConnect();
-  void readSome();
-  void flush();
-  void updateWatch();
-  void fail(const std::string& reason);
-
-  EventLoop& loop_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::string name_;
-  Callbacks cb_;
-  protocol::PacketFramer framer_;
-  WriteQueue outq_;
-  uint64_t packets_sent_ = 0;
-  bool is_connecting_;
-  bool is_closed_ = false;
-  UniqueFd fd_;
-  std::unique_ptr<FdEvent> fde_;  // after fd_: unregistered before the fd closes
+  stream::PacketStream stream_;
 };
 
 }  // namespace ctdb::server
