@@ -23,12 +23,17 @@ libnl-3-dev libnl-route-3-dev iproute2 procps psmisc"
 #   ethtool                  CTDB 4.17's own 10.interface monitor calls it;
 #                            without it stock nodes see "No link" (bench_smoke)
 #   python3 strace iputils-ping  protocol fuzz/fixtures, the vfork check, pings
+#   mount                    bench/run.sh (and bench_smoke) run each stock
+#                            ctdbd in a private mount namespace with its
+#                            directories bind-mounted on /etc/ctdb, /run/ctdb
+#                            and /var/lib/ctdb; a minimal Debian root has no
+#                            mount(8)
 #   etcd-server python3-etcd samba-common-bin
 #                            the fence tests run a real etcd 3.4 (v2 API) as
 #                            the cluster lock through Debian's unchanged
 #                            /usr/libexec/ctdb/ctdb_etcd_lock, which also
 #                            calls testparm(1) for the lock's name
-TEST_PKGS="googletest libgtest-dev ctdb ethtool python3 strace iputils-ping \
+TEST_PKGS="googletest libgtest-dev ctdb ethtool python3 strace iputils-ping mount \
 etcd-server python3-etcd samba-common-bin"
 
 case $mode in
