@@ -49,7 +49,7 @@ void TakeoverMessages::onTakeoverRun(std::span<const uint8_t> data) {
   D_INFO("takeover run requested by node %u (srvid 0x%016llx)\n", msg->pnn,
          static_cast<unsigned long long>(msg->srvid));
   queued_.push_back(Waiter{msg->pnn, msg->srvid});
-  has_queued_run_ = true;
+  queueRun("TAKEOVER_RUN message");
   maybeStartRun();
 }
 
@@ -66,7 +66,7 @@ void TakeoverMessages::requestRun() {
                  protocol::encode(protocol::SrvidMessage{nodes_.ownPnn(), 0}));
     return;
   }
-  has_queued_run_ = true;
+  queueRun("requested on the leader");
   maybeStartRun();
 }
 
@@ -77,9 +77,8 @@ void TakeoverMessages::onLeaderKnown() {
 }
 
 void TakeoverMessages::maybeStartRun() {
-  if (is_running_ || !has_queued_run_ || areRunsDisabled()) return;
-  has_queued_run_ = false;
-  is_running_ = true;
+  if (run_state_ != RunState::Queued || areRunsDisabled()) return;
+  setRunState(RunState::Running, "run started");
   running_ = std::move(queued_);
   queued_.clear();
   // Cleared only when the run succeeds (finishRun), as CTDB.
@@ -99,7 +98,8 @@ void TakeoverMessages::maybeStartRun() {
 }
 
 void TakeoverMessages::finishRun(bool ok) {
-  is_running_ = false;
+  setRunState(run_state_ == RunState::RunningQueued ? RunState::Queued : RunState::Idle,
+              ok ? "run completed" : "run failed");
   ++completed_runs_;
   D_NOTICE("takeover run %s\n", ok ? "completed" : "failed");
   if (ok) {
@@ -123,7 +123,7 @@ void TakeoverMessages::finishRun(bool ok) {
                                              if (!alive.lock()) return;
                                              if (nodes_.leader() != nodes_.ownPnn()) return;
                                              D_NOTICE("retrying the failed takeover run\n");
-                                             has_queued_run_ = true;
+                                             queueRun("retry of a failed run");
                                              maybeStartRun();
                                            });
   }
@@ -171,7 +171,7 @@ void TakeoverMessages::onDisableRuns(std::span<const uint8_t> data) {
     maybeStartRun();
     return;
   }
-  if (is_running_) {
+  if (isRunInProgress()) {
     // CTDB refuses with -EAGAIN here (bug 13924); we answer after the run.
     D_NOTICE("disable of takeover runs from node %u waits for the run in progress\n", msg->pnn);
     deferred_disables_.push_back(DeferredDisable{*msg, true, "DISABLE_TAKEOVER_RUNS"});
@@ -193,7 +193,7 @@ void TakeoverMessages::onRebalance(std::span<const uint8_t> data) {
   if (std::find(force_rebalance_.begin(), force_rebalance_.end(), *pnn) == force_rebalance_.end())
     force_rebalance_.push_back(*pnn);
   D_NOTICE("Setting up rebalance of IPs to node %u\n", *pnn);
-  has_queued_run_ = true;
+  queueRun("REBALANCE_NODE");
   maybeStartRun();
 }
 
@@ -209,12 +209,37 @@ void TakeoverMessages::onDisableIpCheck(std::span<const uint8_t> data) {
   }
   ip_check_disabled_until_ = loop_.now() + std::chrono::seconds(*secs);
   protocol::DisableMessage m{nodes_.ownPnn(), 0, *secs};
-  if (is_running_) {
+  if (isRunInProgress()) {
     D_NOTICE("DISABLE_IP_CHECK (%u s) waits for the takeover run in progress\n", *secs);
     deferred_disables_.push_back(DeferredDisable{m, false, "DISABLE_IP_CHECK"});
     return;
   }
   applyDisable(m, false, "DISABLE_IP_CHECK");
+}
+
+const char* TakeoverMessages::toString(RunState s) {
+  switch (s) {
+    case RunState::Idle:
+      return "IDLE";
+    case RunState::Queued:
+      return "QUEUED";
+    case RunState::Running:
+      return "RUNNING";
+    case RunState::RunningQueued:
+      return "RUNNING+QUEUED";
+  }
+  return "?";
+}
+
+void TakeoverMessages::setRunState(RunState s, const char* why) {
+  if (s == run_state_) return;
+  D_DEBUG("takeover runs: %s -> %s (%s)\n", toString(run_state_), toString(s), why);
+  run_state_ = s;
+}
+
+void TakeoverMessages::queueRun(const char* why) {
+  if (run_state_ == RunState::Idle) setRunState(RunState::Queued, why);
+  else if (run_state_ == RunState::Running) setRunState(RunState::RunningQueued, why);
 }
 
 }  // namespace ctdb::server

@@ -98,7 +98,9 @@ class TakeoverMessages {
     if (!disable_timer_) return std::nullopt;
     return disabled_until_;
   }
-  bool isRunInProgress() const { return is_running_; }
+  bool isRunInProgress() const {
+    return run_state_ == RunState::Running || run_state_ == RunState::RunningQueued;
+  }
   uint64_t completedRuns() const { return completed_runs_; }
   const std::vector<uint32_t>& forceRebalance() const { return force_rebalance_; }
   std::optional<std::chrono::steady_clock::time_point> ipCheckDisabledUntil() const {
@@ -124,11 +126,19 @@ class TakeoverMessages {
   NodeState& nodes_;
   MessageRouter& router_;
   Runner runner_;
+  /* The leader's runs, one state with named transitions (setRunState logs
+   * them): Idle --queue--> Queued --start--> Running --finish--> Idle;
+   * a run queued while one is Running makes it RunningQueued, whose finish
+   * goes to Queued. Only Queued starts a run (when runs are not disabled). */
+  enum class RunState { Idle, Queued, Running, RunningQueued };
+  static const char* toString(RunState s);
+  void setRunState(RunState s, const char* why);
+  void queueRun(const char* why);
+
   std::vector<Waiter> queued_;   // for the next run
-  bool has_queued_run_ = false;  // a run was requested (maybe with srvid 0)
+  RunState run_state_ = RunState::Idle;
   bool has_request_for_leader_ = false;  // requestRun() while no leader known
   std::vector<Waiter> running_;  // answered when the current run ends
-  bool is_running_ = false;
   uint64_t completed_runs_ = 0;
   std::vector<uint32_t> force_rebalance_;
   std::vector<uint32_t> running_rebalance_;  // handed to the current run
