@@ -113,7 +113,7 @@ bool LeaderElection::canLead() const {
 }
 
 void LeaderElection::onQuorumChanged(QuorumState old_state, QuorumState new_state) {
-  if (!is_started_ || is_stopped_) return;
+  if (!isRunning()) return;
   if (new_state == QuorumState::Lost) {
     // Like becoming inactive: a node that was cut off must not win the
     // next election on its old priority time.
@@ -164,8 +164,8 @@ bool LeaderElection::isSingleNode() const {
 }
 
 void LeaderElection::start() {
-  if (is_started_) return;
-  is_started_ = true;
+  if (life_ != Lifecycle::NotStarted) return;
+  life_ = Lifecycle::Running;
   if (lock_) {
     D_NOTICE("leader election: cluster lock %s\n", lock_->spec().describe().c_str());
   } else {
@@ -179,7 +179,7 @@ void LeaderElection::start() {
     if (isLeader()) broadcastLeader(nodes_.ownPnn());
   });
   loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
-    if (!alive.lock() || is_stopped_) return;
+    if (!alive.lock() || life_ == Lifecycle::Stopped) return;
     if (isSingleNode()) {
       D_NOTICE("leader election: only configured node, no election needed\n");
       if (canLead()) claimLeadership();
@@ -190,8 +190,8 @@ void LeaderElection::start() {
 }
 
 void LeaderElection::stop() {
-  if (is_stopped_) return;
-  is_stopped_ = true;
+  if (life_ == Lifecycle::Stopped) return;
+  life_ = Lifecycle::Stopped;
   broadcast_timer_.reset();
   election_timer_.reset();
   answer_timer_.reset();
@@ -218,7 +218,7 @@ void LeaderElection::broadcastLeader(uint32_t pnn) {
 }
 
 void LeaderElection::forceElection(const std::string& reason) {
-  if (!is_started_ || is_stopped_) return;
+  if (!isRunning()) return;
   ++elections_started_;
   D_NOTICE("leader election: starting election (%s)\n", reason.c_str());
   is_election_in_progress_ = true;
@@ -232,7 +232,7 @@ void LeaderElection::forceElection(const std::string& reason) {
 }
 
 void LeaderElection::sendElectionRequest() {
-  if (is_stopped_) return;
+  if (life_ == Lifecycle::Stopped) return;
   is_claiming_ = canLead();
   D_INFO("leader election: sending election data (node %u, %s)\n", nodes_.ownPnn(),
          is_claiming_ ? "candidate" : "cannot lead");
@@ -246,7 +246,7 @@ void LeaderElection::restartElectionTimer() {
 }
 
 void LeaderElection::onElectionMessage(std::span<const uint8_t> data) {
-  if (!is_started_ || is_stopped_) return;
+  if (!isRunning()) return;
   auto em = decodeElectionData(data);
   if (!em) {
     D_ERR("leader election: %s, ignoring\n", em.error().message().c_str());
@@ -287,7 +287,7 @@ void LeaderElection::giveUpClaim() {
 void LeaderElection::onElectionEnd() {
   election_timer_.reset();
   is_election_in_progress_ = false;
-  if (is_stopped_) return;
+  if (life_ == Lifecycle::Stopped) return;
   if (is_claiming_ && canLead()) {
     D_NOTICE("leader election: election period ended, this node won\n");
     claimLeadership();
@@ -315,7 +315,7 @@ void LeaderElection::claimLeadership() {
   D_NOTICE("leader election: taking cluster lock (%s)\n", lock_->spec().describe().c_str());
   lock_->take(
       [this](LockStatus st, std::chrono::milliseconds latency) {
-        if (is_stopped_) return;
+        if (life_ == Lifecycle::Stopped) return;
         if (st == LockStatus::Held) {
           lock_failures_ = 0;
           D_NOTICE("leader election: cluster lock taken (%lld ms)\n",
@@ -347,7 +347,7 @@ void LeaderElection::claimLeadership() {
         });
       },
       [this](const std::string& why) {
-        if (is_stopped_) return;
+        if (life_ == Lifecycle::Stopped) return;
         bool was_leader = isLeader();
         D_ERR("leader election: cluster lock lost (%s)%s\n", why.c_str(),
               was_leader ? ", leadership lost" : "");
@@ -368,7 +368,7 @@ void LeaderElection::becomeLeader() {
 }
 
 void LeaderElection::restartLeaderTimeout() {
-  if (is_stopped_) return;
+  if (life_ == Lifecycle::Stopped) return;
   leader_timeout_ = std::make_unique<Timer>(loop_, opts_.leader_timeout, [this]() {
     leader_timeout_.reset();
     if (is_election_in_progress_ || isLeader() || is_claiming_) return;
@@ -383,7 +383,7 @@ void LeaderElection::restartLeaderTimeout() {
 }
 
 void LeaderElection::onLeaderMessage(std::span<const uint8_t> data) {
-  if (!is_started_ || is_stopped_) return;
+  if (!isRunning()) return;
   auto pnn = protocol::decodeU32(data);
   if (!pnn) {
     D_ERR("leader election: LEADER message: %s, ignoring\n", pnn.error().message().c_str());
@@ -419,7 +419,7 @@ void LeaderElection::onLeaderMessage(std::span<const uint8_t> data) {
 }
 
 void LeaderElection::onFlagsChanged(uint32_t pnn, uint32_t old_flags, uint32_t new_flags) {
-  if (!is_started_ || is_stopped_) return;
+  if (!isRunning()) return;
   const uint32_t gone = NF::kDisconnected | NF::kBanned | NF::kStopped | NF::kDeleted;
   if (pnn == nodes_.ownPnn()) {
     bool was_inactive = (old_flags & NF::kInactive) != 0;

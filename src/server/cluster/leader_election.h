@@ -167,8 +167,11 @@ class LeaderElection {
   const Options opts_;
   const QuorumMonitor* quorum_ = nullptr;
   std::unique_ptr<ClusterLock> lock_;
-  bool is_started_ = false;
-  bool is_stopped_ = false;
+  /* The object's life: NotStarted --start()--> Running --stop()--> Stopped
+   * (nothing happens outside Running). */
+  enum class Lifecycle { NotStarted, Running, Stopped };
+  Lifecycle life_ = Lifecycle::NotStarted;
+  bool isRunning() const { return life_ == Lifecycle::Running; }
   bool is_election_in_progress_ = false;
   bool is_claiming_ = false;       // this node won and is taking the lock
   uint32_t lock_failures_ = 0;     // consecutive failed lock attempts
