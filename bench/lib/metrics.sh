@@ -62,6 +62,18 @@ cg_node_procs() {
     case "$CG_MODE" in
     v1) cat "$CG_CPU/node$1/cgroup.procs" 2>/dev/null ;;
     v2) cat "$CG_V2/node$1/cgroup.procs" 2>/dev/null ;;
+    *)
+        # No cgroups (a root without /sys/fs/cgroup, as fresh-debian.sh's):
+        # the processes in the node's network namespace, except the
+        # driver's own address monitors and sampler. Without this a killed
+        # stock ctdbd's children (ctdb-eventd, its scripts) outlive it and
+        # the restarted daemon does not release its stale addresses.
+        local p
+        for p in $(ip netns pids "$(ns_name "$1")" 2>/dev/null); do
+            case " $MON_PIDS ${FENCE_SAMPLER_PID:-} $$ " in *" $p "*) continue ;; esac
+            echo "$p"
+        done
+        ;;
     esac
 }
 cg_node_create() {
