@@ -15,13 +15,31 @@ endforeach()
 if(TARGET ctdb_event_helper)
   install(TARGETS ctdb_event_helper RUNTIME DESTINATION libexec/ctdb)
 endif()
-install(DIRECTORY events.d/ DESTINATION etc/ctdb/events.d USE_SOURCE_PERMISSIONS
-        PATTERN "README*" EXCLUDE)
-install(DIRECTORY ip_events.d/ DESTINATION etc/ctdb/ip_events.d USE_SOURCE_PERMISSIONS
-        PATTERN "README*" EXCLUDE)
-if(EXISTS ${CMAKE_SOURCE_DIR}/events.d/functions)
-  install(FILES events.d/functions DESTINATION etc/ctdb)
-endif()
+# The configuration directory is computed when installing, from the prefix
+# given then (`cmake --install build --prefix P`), with the same GNUInstallDirs
+# rule the programs use for their default CTDB_BASE (src/util/install_paths.h):
+# an absolute CMAKE_INSTALL_SYSCONFDIR as is, /etc for the prefixes / and
+# /usr, /etc/opt/... for /opt/..., else P/etc. DESTDIR is honoured.
+install(CODE "set(CTDB_SRC_DIR \"${CMAKE_SOURCE_DIR}\")\nset(CTDB_SYSCONFDIR \"${CMAKE_INSTALL_SYSCONFDIR}\")")
+install(CODE [[
+  string(REGEX REPLACE "/+$" "" _p "${CMAKE_INSTALL_PREFIX}")
+  if(IS_ABSOLUTE "${CTDB_SYSCONFDIR}")
+    set(_etc "${CTDB_SYSCONFDIR}")
+  elseif(CTDB_SYSCONFDIR STREQUAL "etc" AND (_p STREQUAL "" OR _p STREQUAL "/usr"))
+    set(_etc "/etc")
+  elseif(CTDB_SYSCONFDIR STREQUAL "etc" AND _p MATCHES "^/opt/")
+    set(_etc "/etc${_p}")
+  else()
+    set(_etc "${_p}/${CTDB_SYSCONFDIR}")
+  endif()
+  file(INSTALL DESTINATION "${_etc}/ctdb" TYPE DIRECTORY FILES "${CTDB_SRC_DIR}/events.d"
+       USE_SOURCE_PERMISSIONS PATTERN "README*" EXCLUDE)
+  file(INSTALL DESTINATION "${_etc}/ctdb" TYPE DIRECTORY FILES "${CTDB_SRC_DIR}/ip_events.d"
+       USE_SOURCE_PERMISSIONS PATTERN "README*" EXCLUDE)
+  if(EXISTS "${CTDB_SRC_DIR}/events.d/functions")
+    file(INSTALL DESTINATION "${_etc}/ctdb" TYPE FILE FILES "${CTDB_SRC_DIR}/events.d/functions")
+  endif()
+]])
 file(GLOB CTDB_MAN1 ${CMAKE_SOURCE_DIR}/doc/man/*.1)
 file(GLOB CTDB_MAN8 ${CMAKE_SOURCE_DIR}/doc/man/*.8)
 file(GLOB CTDB_MAN5 ${CMAKE_SOURCE_DIR}/doc/man/*.5)

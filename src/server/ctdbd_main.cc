@@ -70,6 +70,7 @@ int run(int argc, char** argv) {
   log::setProgramName("ctdbd");
   log::setLevel(opts.debug_level);
   if (auto st = log::setTarget(opts.logging); !st) return fail(st.error().message());
+  D_NOTICE("CTDB_BASE=%s (%s)\n", opts.ctdb_base.c_str(), toString(opts.ctdb_base_source));
 
   auto nodes = config::loadNodesFile(opts.nodes_file);
   if (!nodes) return fail(nodes.error().message());

@@ -11,6 +11,7 @@
 
 #include "config/nodes_file.h"
 #include "tools/tool_context.h"
+#include "util/install_paths.h"
 #include "util/logging.h"
 
 namespace ctdb::tools {
@@ -163,7 +164,7 @@ void alarmHandler(int) {
 
 std::string nodesFilePath() {
   const char* base = std::getenv("CTDB_BASE");
-  return std::string(base ? base : "/etc/ctdb") + "/nodes";
+  return (base && *base ? std::string(base) : processDefaultCtdbBase()) + "/nodes";
 }
 
 std::string fullUsageText() {

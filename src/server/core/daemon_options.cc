@@ -4,6 +4,7 @@
 #include <functional>
 #include <vector>
 
+#include "util/install_paths.h"
 #include "util/logging.h"
 
 namespace ctdb::server {
@@ -64,7 +65,7 @@ const std::vector<OptionSpec>& optionTable() {
        storeOptString(&DaemonOptions::public_addresses_file, "public-addresses")},
       {"socket", 0, true, "PATH", "unix control socket (default $CTDB_SOCKET or /run/ctdb/ctdbd.socket)",
        storeString(&Draft::socket_path, "socket")},
-      {"event-script-dir", 0, true, "DIR", "events.d directory (default $CTDB_BASE/events.d)",
+      {"event-script-dir", 0, true, "DIR", "events.d directory (default $CTDB_BASE/events.d; its parent is CTDB_BASE when that is unset)",
        storeString(&Draft::event_script_dir, "event-script-dir")},
       {"ip-event-script-dir", 0, true, "DIR", "ip_events.d directory (default: sibling of events.d)",
        storeString(&Draft::ip_event_script_dir, "ip-event-script-dir")},
@@ -155,8 +156,18 @@ const char* toString(StartState s) {
   return "?";
 }
 
+const char* toString(CtdbBaseSource s) {
+  switch (s) {
+    case CtdbBaseSource::Environment: return "environment variable CTDB_BASE";
+    case CtdbBaseSource::EventScriptDir: return "parent of --event-script-dir";
+    case CtdbBaseSource::BuiltIn: return "built-in default";
+  }
+  return "?";
+}
+
 OptionEnvironment OptionEnvironment::fromProcess() {
   OptionEnvironment env;
+  env.default_ctdb_base = processDefaultCtdbBase();
   if (const char* s = std::getenv("CTDB_SOCKET"); s && *s) env.ctdb_socket = s;
   if (const char* b = std::getenv("CTDB_BASE"); b && *b) env.ctdb_base = b;
   return env;
@@ -208,7 +219,17 @@ Result<ParsedCommandLine> parseDaemonOptions(std::span<const char* const> args,
   }
 
   DaemonOptions& o = d.opts;
-  const std::string base = env.ctdb_base.value_or(std::string(kDefaultCtdbBase));
+  if (env.ctdb_base) {
+    o.ctdb_base = *env.ctdb_base;
+    o.ctdb_base_source = CtdbBaseSource::Environment;
+  } else if (d.event_script_dir) {
+    o.ctdb_base = parentDir(*d.event_script_dir);
+    o.ctdb_base_source = CtdbBaseSource::EventScriptDir;
+  } else {
+    o.ctdb_base = env.default_ctdb_base;
+    o.ctdb_base_source = CtdbBaseSource::BuiltIn;
+  }
+  const std::string& base = o.ctdb_base;
   o.nodes_file = d.nodes_file.value_or(base + "/nodes");
   o.socket_path = d.socket_path ? *d.socket_path
                                 : env.ctdb_socket.value_or(std::string(kDefaultSocketPath));

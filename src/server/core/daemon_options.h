@@ -10,7 +10,12 @@
  * Accepted forms: `--opt=value`, `--opt value`, `-d LEVEL`, `-dLEVEL`, `-i`.
  * Positional arguments are rejected (ctdbd takes none).
  *
- * Defaults follow ctdbd 4.5 (CTDB_BASE defaults to /etc/ctdb):
+ * CTDB_BASE (contract section 2) is the environment variable when set,
+ * else the parent of --event-script-dir when that is given, else the
+ * build's configured sysconfdir/ctdb (util/install_paths.h; /etc/ctdb for a
+ * package). It is what the event scripts get as CTDB_BASE.
+ *
+ * Defaults otherwise follow ctdbd 4.5:
  *   nodes file        $CTDB_BASE/nodes
  *   event scripts     $CTDB_BASE/events.d
  *   IP event scripts  sibling "ip_events.d" of the event-script dir
@@ -40,7 +45,13 @@ inline constexpr std::string_view kDefaultLogging = "file:/var/log/log.ctdb";
 enum class StartState { Normal, Disabled, Stopped, DisabledAndStopped };
 const char* toString(StartState s);
 
+/* Where DaemonOptions::ctdb_base came from (logged at start-up). */
+enum class CtdbBaseSource { Environment, EventScriptDir, BuiltIn };
+const char* toString(CtdbBaseSource s);
+
 struct DaemonOptions {
+  std::string ctdb_base;  // the configuration directory, see above
+  CtdbBaseSource ctdb_base_source = CtdbBaseSource::BuiltIn;
   std::string nodes_file;
   std::optional<std::string> public_addresses_file;  // none = no public IPs
   std::string socket_path;
@@ -61,6 +72,8 @@ struct DaemonOptions {
 struct OptionEnvironment {
   std::optional<std::string> ctdb_socket;  // CTDB_SOCKET
   std::optional<std::string> ctdb_base;    // CTDB_BASE
+  // The build's default CTDB_BASE (fromProcess(): processDefaultCtdbBase()).
+  std::string default_ctdb_base{kDefaultCtdbBase};
   static OptionEnvironment fromProcess();
 };
 

@@ -119,8 +119,7 @@ Result<EventConfig> resolveEventConfig(const DaemonOptions& opts) {
   c.events_dir = opts.event_script_dir;
   c.ip_events_dir = opts.ip_event_script_dir;
   c.state_dir = opts.state_dir;
-  const char* base = std::getenv("CTDB_BASE");
-  c.ctdb_base = base && *base ? base : std::string(kDefaultCtdbBase);
+  c.ctdb_base = opts.ctdb_base;
   c.use_ip_scripts = isDir(c.ip_events_dir);
   auto helper = findEventHelper();
   if (!helper) return helper.error();

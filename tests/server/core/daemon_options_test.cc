@@ -164,3 +164,32 @@ TEST(DaemonOptions, PositionalArgumentRejected) {
 
 }  // namespace
 }  // namespace ctdb::server
+
+namespace ctdb::server {
+namespace {
+
+TEST(DaemonOptions, CtdbBaseFromEnvironmentThenEventDirThenBuiltIn) {
+  OptionEnvironment env;
+  env.default_ctdb_base = "/usr/local/etc/ctdb";
+  auto builtin = parse({}, env);
+  ASSERT_TRUE(builtin.ok());
+  EXPECT_EQ(builtin->options.ctdb_base, "/usr/local/etc/ctdb");
+  EXPECT_EQ(builtin->options.ctdb_base_source, CtdbBaseSource::BuiltIn);
+  EXPECT_EQ(builtin->options.nodes_file, "/usr/local/etc/ctdb/nodes");
+
+  auto from_dir = parse({"--event-script-dir=/srv/node0/events.d/"}, env);
+  ASSERT_TRUE(from_dir.ok());
+  EXPECT_EQ(from_dir->options.ctdb_base, "/srv/node0");
+  EXPECT_EQ(from_dir->options.ctdb_base_source, CtdbBaseSource::EventScriptDir);
+  EXPECT_EQ(from_dir->options.nodes_file, "/srv/node0/nodes");
+
+  env.ctdb_base = "/env/base";
+  auto from_env = parse({"--event-script-dir=/srv/node0/events.d"}, env);
+  ASSERT_TRUE(from_env.ok());
+  EXPECT_EQ(from_env->options.ctdb_base, "/env/base");
+  EXPECT_EQ(from_env->options.ctdb_base_source, CtdbBaseSource::Environment);
+  EXPECT_EQ(from_env->options.event_script_dir, "/srv/node0/events.d");
+}
+
+}  // namespace
+}  // namespace ctdb::server
