@@ -119,7 +119,7 @@ void LeaderElection::onQuorumChanged(QuorumState old_state, QuorumState new_stat
     // next election on its old priority time.
     priority_time_ = std::chrono::system_clock::now();
     answer_timer_.reset();
-    if (isLeader() || is_claiming_ || (lock_ && (lock_->isHeld() || lock_->isPending()))) {
+    if (isLeader() || isClaiming() || (lock_ && (lock_->isHeld() || lock_->isPending()))) {
       D_ERR("leader election: quorum lost, giving up %s and the cluster lock\n",
             isLeader() ? "leadership" : "the claim");
       // The nodes still connected counted this node's lock for their own
@@ -128,11 +128,11 @@ void LeaderElection::onQuorumChanged(QuorumState old_state, QuorumState new_stat
       giveUpClaim();
     }
     if (nodes_.leader() == nodes_.ownPnn()) setLeader(kUnknownPnn);
-    if (!is_election_in_progress_) restartLeaderTimeout();
+    if (!isElectionInProgress()) restartLeaderTimeout();
     return;
   }
   if (new_state == QuorumState::Quorate && old_state == QuorumState::Lost &&
-      nodes_.leader() == kUnknownPnn && !is_election_in_progress_) {
+      nodes_.leader() == kUnknownPnn && !isElectionInProgress()) {
     // Rejoining: the quorate side's leader broadcasts within a second;
     // without one the leader timeout calls an election.
     restartLeaderTimeout();
@@ -197,7 +197,7 @@ void LeaderElection::stop() {
   answer_timer_.reset();
   leader_timeout_.reset();
   lock_retry_timer_.reset();
-  is_claiming_ = false;
+  setClaiming(false, "stopped");
   if (lock_) lock_->release();
 }
 
@@ -221,7 +221,7 @@ void LeaderElection::forceElection(const std::string& reason) {
   if (!isRunning()) return;
   ++elections_started_;
   D_NOTICE("leader election: starting election (%s)\n", reason.c_str());
-  is_election_in_progress_ = true;
+  enterElection(reason.c_str());
   leader_timeout_.reset();
   lock_retry_timer_.reset();
   if (!canLead()) giveUpClaim();
@@ -233,9 +233,9 @@ void LeaderElection::forceElection(const std::string& reason) {
 
 void LeaderElection::sendElectionRequest() {
   if (life_ == Lifecycle::Stopped) return;
-  is_claiming_ = canLead();
+  setClaiming(canLead(), "sending election data");
   D_INFO("leader election: sending election data (node %u, %s)\n", nodes_.ownPnn(),
-         is_claiming_ ? "candidate" : "cannot lead");
+         isClaiming() ? "candidate" : "cannot lead");
   router_.send(protocol::kBroadcastAll, protocol::kSrvidElection, encodeElectionData(ownData()));
 }
 
@@ -253,9 +253,9 @@ void LeaderElection::onElectionMessage(std::span<const uint8_t> data) {
     return;
   }
   if (em->pnn == nodes_.ownPnn()) return;  // our own broadcast
-  if (!is_election_in_progress_) {
+  if (!isElectionInProgress()) {
     D_NOTICE("leader election: election called by node %u\n", em->pnn);
-    is_election_in_progress_ = true;
+    enterElection("election called by another node");
     ++elections_started_;
     setLeader(kUnknownPnn);
   }
@@ -263,7 +263,7 @@ void LeaderElection::onElectionMessage(std::span<const uint8_t> data) {
   lock_retry_timer_.reset();
   restartElectionTimer();
   if (electionWins(ownData(), canLead(), *em)) {
-    is_claiming_ = true;
+    setClaiming(true, "this node wins against the sender");
     if (!answer_timer_) {
       answer_timer_ = std::make_unique<Timer>(loop_, opts_.answer_delay, [this]() {
         answer_timer_.reset();  // allowed from its own callback
@@ -273,27 +273,27 @@ void LeaderElection::onElectionMessage(std::span<const uint8_t> data) {
     return;
   }
   answer_timer_.reset();
-  if (is_claiming_ || (lock_ && (lock_->isHeld() || lock_->isPending())))
+  if (isClaiming() || (lock_ && (lock_->isHeld() || lock_->isPending())))
     D_INFO("leader election: node %u wins against this node\n", em->pnn);
   giveUpClaim();
 }
 
 void LeaderElection::giveUpClaim() {
-  is_claiming_ = false;
+  setClaiming(false, "claim given up");
   lock_retry_timer_.reset();
   if (lock_ && (lock_->isHeld() || lock_->isPending())) lock_->release();
 }
 
 void LeaderElection::onElectionEnd() {
   election_timer_.reset();
-  is_election_in_progress_ = false;
+  leaveElection("election period ended");
   if (life_ == Lifecycle::Stopped) return;
-  if (is_claiming_ && canLead()) {
+  if (isClaiming() && canLead()) {
     D_NOTICE("leader election: election period ended, this node won\n");
     claimLeadership();
     return;
   }
-  if (heard_leader_ && !is_claiming_) {
+  if (heard_leader_ && !isClaiming()) {
     const uint32_t pnn = *heard_leader_;
     heard_leader_.reset();
     D_NOTICE("leader election: election period ended, node %u already announced itself\n", pnn);
@@ -306,7 +306,7 @@ void LeaderElection::onElectionEnd() {
 }
 
 void LeaderElection::claimLeadership() {
-  is_claiming_ = true;
+  setClaiming(true, "claiming the leadership");
   if (!lock_ || lock_->isHeld()) {
     becomeLeader();
     return;
@@ -325,7 +325,7 @@ void LeaderElection::claimLeadership() {
             D_WARNING("leader election: cluster lock latency %lld ms exceeds RecLockLatencyMs "
                       "%u\n", static_cast<long long>(latency.count()),
                       tunables_.recLockLatencyMs());
-          if (is_claiming_ && !is_election_in_progress_ && canLead()) {
+          if (isClaiming() && !isElectionInProgress() && canLead()) {
             becomeLeader();
           } else {
             lock_->release();
@@ -339,10 +339,10 @@ void LeaderElection::claimLeadership() {
                 toString(st), static_cast<long long>(opts_.lock_retry.count()));
         else
           D_INFO("leader election: cluster lock attempt %u: %s\n", lock_failures_, toString(st));
-        if (!is_claiming_ || is_election_in_progress_) return;
+        if (!isClaiming() || isElectionInProgress()) return;
         lock_retry_timer_ = std::make_unique<Timer>(loop_, opts_.lock_retry, [this]() {
           lock_retry_timer_.reset();
-          if (is_claiming_ && !is_election_in_progress_ && canLead() && !isLeader())
+          if (isClaiming() && !isElectionInProgress() && canLead() && !isLeader())
             claimLeadership();
         });
       },
@@ -351,7 +351,7 @@ void LeaderElection::claimLeadership() {
         bool was_leader = isLeader();
         D_ERR("leader election: cluster lock lost (%s)%s\n", why.c_str(),
               was_leader ? ", leadership lost" : "");
-        is_claiming_ = false;
+        setClaiming(false, "cluster lock lost");
         if (was_leader) setLeader(kUnknownPnn);
         if (canLead()) forceElection("cluster lock lost");
       });
@@ -371,7 +371,7 @@ void LeaderElection::restartLeaderTimeout() {
   if (life_ == Lifecycle::Stopped) return;
   leader_timeout_ = std::make_unique<Timer>(loop_, opts_.leader_timeout, [this]() {
     leader_timeout_.reset();
-    if (is_election_in_progress_ || isLeader() || is_claiming_) return;
+    if (isElectionInProgress() || isLeader() || isClaiming()) return;
     if (!canLead() && nodes_.leader() == kUnknownPnn) {
       // No quorum (or inactive): calling elections that nobody here can
       // win only churns; wait for a leader's broadcast or for quorum.
@@ -392,12 +392,12 @@ void LeaderElection::onLeaderMessage(std::span<const uint8_t> data) {
   if (*pnn == nodes_.ownPnn()) return;  // our own broadcast
   if (*pnn == kUnknownPnn) {
     // Another node started an election; its election data follows.
-    if (isLeader() || is_election_in_progress_) return;
+    if (isLeader() || isElectionInProgress()) return;
     setLeader(kUnknownPnn);
     restartLeaderTimeout();
     return;
   }
-  if (is_election_in_progress_) {
+  if (isElectionInProgress()) {
     // The election decides. But a LEADER heard after the election's last
     // packet comes from its winner, whose period ended a little before
     // ours (it answered last, so ours restarted later): kept for
@@ -410,7 +410,7 @@ void LeaderElection::onLeaderMessage(std::span<const uint8_t> data) {
     forceElection("two leaders");
     return;
   }
-  if (is_claiming_) {
+  if (isClaiming()) {
     D_NOTICE("leader election: node %u is leader, giving up claim\n", *pnn);
     giveUpClaim();
   }
@@ -426,7 +426,7 @@ void LeaderElection::onFlagsChanged(uint32_t pnn, uint32_t old_flags, uint32_t n
     bool is_inactive = (new_flags & NF::kInactive) != 0;
     if (was_inactive != is_inactive) priority_time_ = std::chrono::system_clock::now();
     if (!was_inactive && is_inactive) {
-      if (isLeader() || is_claiming_) {
+      if (isLeader() || isClaiming()) {
         D_NOTICE("leader election: this node became inactive, giving up leadership\n");
         giveUpClaim();
         forceElection("leader became inactive");
@@ -444,7 +444,7 @@ void LeaderElection::onFlagsChanged(uint32_t pnn, uint32_t old_flags, uint32_t n
     // a leader tells the newcomer at once instead of at the next broadcast.
     // A node that could not be a candidate for want of quorum may be one
     // now.
-    if (is_election_in_progress_ && (is_claiming_ || canLead())) sendElectionRequest();
+    if (isElectionInProgress() && (isClaiming() || canLead())) sendElectionRequest();
     else if (isLeader()) broadcastLeader(nodes_.ownPnn());
   }
   if (isLeader()) requestTakeoverRun(flagChangeText(pnn, old_flags, new_flags));
@@ -454,6 +454,41 @@ void LeaderElection::requestTakeoverRun(const std::string& reason) {
   if (!isLeader()) return;
   D_INFO("leader: takeover run requested: %s\n", reason.c_str());
   if (takeover_requester_) takeover_requester_(reason);
+}
+
+const char* LeaderElection::phaseName(Phase p) {
+  switch (p) {
+    case Phase::Following:
+      return "FOLLOWING";
+    case Phase::Claiming:
+      return "CLAIMING";
+    case Phase::Voting:
+      return "VOTING";
+    case Phase::Candidate:
+      return "CANDIDATE";
+  }
+  return "?";
+}
+
+void LeaderElection::setPhase(Phase p, const char* why) {
+  if (p == phase_) return;
+  D_DEBUG("leader election: %s -> %s (%s)\n", phaseName(phase_), phaseName(p), why);
+  phase_ = p;
+}
+
+void LeaderElection::enterElection(const char* why) {
+  setPhase(isClaiming() ? Phase::Candidate : Phase::Voting, why);
+}
+
+void LeaderElection::leaveElection(const char* why) {
+  setPhase(isClaiming() ? Phase::Claiming : Phase::Following, why);
+}
+
+void LeaderElection::setClaiming(bool claiming, const char* why) {
+  if (isElectionInProgress())
+    setPhase(claiming ? Phase::Candidate : Phase::Voting, why);
+  else
+    setPhase(claiming ? Phase::Claiming : Phase::Following, why);
 }
 
 }  // namespace ctdb::server

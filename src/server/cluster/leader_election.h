@@ -121,8 +121,10 @@ class LeaderElection {
   void stop();
   void forceElection(const std::string& reason);
 
-  bool isLeader() const { return nodes_.leader() == nodes_.ownPnn() && !is_election_in_progress_; }
-  bool isElectionInProgress() const { return is_election_in_progress_; }
+  bool isLeader() const { return nodes_.leader() == nodes_.ownPnn() && !isElectionInProgress(); }
+  bool isElectionInProgress() const {
+    return phase_ == Phase::Voting || phase_ == Phase::Candidate;
+  }
   bool canLead() const;
   ElectionData ownData() const;
   const ClusterLock* lock() const { return lock_.get(); }
@@ -172,8 +174,24 @@ class LeaderElection {
   enum class Lifecycle { NotStarted, Running, Stopped };
   Lifecycle life_ = Lifecycle::NotStarted;
   bool isRunning() const { return life_ == Lifecycle::Running; }
-  bool is_election_in_progress_ = false;
-  bool is_claiming_ = false;       // this node won and is taking the lock
+  /* Where this node stands in elections, one state with named transitions
+   * (setPhase() logs them):
+   *   Following  no election under way, not claiming (a follower, or a
+   *              node waiting for a leader's broadcast);
+   *   Claiming   no election under way, claiming the leadership: taking
+   *              the cluster lock, or leader;
+   *   Voting     an election under way, this node not a candidate;
+   *   Candidate  an election under way, this node a candidate.
+   * enterElection()/leaveElection() move between the first two and the
+   * last two keeping the claim; setClaiming() changes the claim. */
+  enum class Phase { Following, Claiming, Voting, Candidate };
+  static const char* phaseName(Phase p);
+  void setPhase(Phase p, const char* why);
+  void enterElection(const char* why);
+  void leaveElection(const char* why);
+  void setClaiming(bool claiming, const char* why);
+  bool isClaiming() const { return phase_ == Phase::Claiming || phase_ == Phase::Candidate; }
+  Phase phase_ = Phase::Following;
   uint32_t lock_failures_ = 0;     // consecutive failed lock attempts
   std::chrono::system_clock::time_point priority_time_;
   uint64_t elections_started_ = 0;
