@@ -73,29 +73,25 @@ if [[ " $impls " == *" ours "* ]]; then
 fi
 
 fails=0
-check_impl() { # impl "phases"
-    local impl=$1 p st
+# check_impl IMPL "PHASES" [RESULTS [OK_PATTERN [WHAT]]]: every phase's line
+# of RESULTS (default the main run's) matches OK_PATTERN (default "ok *")
+check_impl() {
+    local impl=$1 res=${3:-$out/results.tsv} want=${4:-ok *} what=${5:-} p st
     for p in $2; do
-        st=$(awk -F'\t' -v i="$impl" -v p="$p" '$1 == i && $4 == p { print $5 " " $6 "s " $19 }' "$out/results.tsv" | head -1)
+        st=$(awk -F'\t' -v i="$impl" -v p="$p" '$1 == i && $4 == p { print $5 " " $6 "s " $19 }' "$res" | head -1)
+        # shellcheck disable=SC2254
         case "$st" in
-        ok\ *) echo "ok:   $impl $p: $st" ;;
+        $want) echo "ok:   $impl $p: $st" ;;
         "") echo "FAIL: $impl $p: no result"; fails=$((fails + 1)) ;;
-        *) echo "FAIL: $impl $p: $st"; fails=$((fails + 1)) ;;
+        *) echo "FAIL: $impl $p$what: $st"; fails=$((fails + 1)) ;;
         esac
     done
 }
 [[ " $impls " == *" ctdb "* ]] && check_impl ctdb "$CTDB_SUPPORTED"
 [[ " $impls " == *" ours "* ]] && check_impl ours "$OURS_SUPPORTED"
-if [[ " $impls " == *" ours "* ]]; then
-    for p in partition crash; do
-        st=$(awk -F'\t' -v p="$p" '$1 == "ours" && $4 == p { print $5 " " $6 "s " $19 }' "$out/fault/results.tsv" | head -1)
-        case "$st" in
-        ok\ *overlap_wall_s=0.0\ *) echo "ok:   ours $p: $st" ;;
-        "") echo "FAIL: ours $p: no result"; fails=$((fails + 1)) ;;
-        *) echo "FAIL: ours $p (not ok, or an IP on two nodes): $st"; fails=$((fails + 1)) ;;
-        esac
-    done
-fi
+[[ " $impls " == *" ours "* ]] &&
+    check_impl ours "partition crash" "$out/fault/results.tsv" "ok *overlap_wall_s=0.0 *" \
+        " (not ok, or an IP on two nodes)"
 
 # nothing may be left behind: namespaces or cgroups of the run
 if ip netns list | grep -q "^ct[0-9]*x"; then
