@@ -60,7 +60,7 @@ std::string describe(const PacketStream::Closed& c, const char* peer, size_t max
 PacketStream::PacketStream(EventLoop& loop, UniqueFd fd, Options options, Callbacks cb)
     : loop_(loop),
       opts_(std::move(options)),
-      cb_(std::move(cb)),
+      cb_(std::make_shared<const Callbacks>(std::move(cb))),
       framer_(opts_.max_packet),
       state_(opts_.connecting ? State::Connecting : State::Open),
       fd_(std::move(fd)) {
@@ -101,7 +101,8 @@ void PacketStream::finishConnect() {
   if (err != 0) return fail(Closed{Cause::ConnectFailed, err, std::nullopt});
   setState(State::Open, "connected");
   updateWatch();
-  if (cb_.on_connected) cb_.on_connected();
+  const auto cb = cb_;
+  if (cb->on_connected) cb->on_connected();
 }
 
 void PacketStream::readSome() {
@@ -114,11 +115,12 @@ void PacketStream::readSome() {
   if (n == 0) return fail(Closed{Cause::PeerClosed, 0, std::nullopt});
   framer_.append(std::span<const uint8_t>(buf, static_cast<size_t>(n)));
   const std::weak_ptr<bool> alive = alive_;
+  const auto cb = cb_;
   while (state_ == State::Open) {
     auto next = framer_.next();
     if (!next) return fail(Closed{Cause::BadPacket, 0, next.error()});
     if (!next->has_value()) return;
-    if (cb_.on_packet) cb_.on_packet(std::move(**next));
+    if (cb->on_packet) cb->on_packet(std::move(**next));
     if (alive.expired()) return;  // the owner destroyed us in its handler
   }
 }
@@ -166,7 +168,8 @@ void PacketStream::fail(Closed why) {
   shutdownNow(toString(why.cause));
   loop_.post([this, alive = std::weak_ptr<bool>(alive_), why = std::move(why)]() {
     if (!alive.lock()) return;
-    if (cb_.on_closed) cb_.on_closed(why);
+    const auto cb = cb_;
+    if (cb->on_closed) cb->on_closed(why);
   });
 }
 

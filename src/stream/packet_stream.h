@@ -111,7 +111,10 @@ class PacketStream {
 
   EventLoop& loop_;
   Options opts_;
-  Callbacks cb_;
+  /* Shared so that a callback that destroys this stream (allowed in
+   * on_packet and on_closed) does not destroy the function it is running:
+   * the caller holds a reference for the call. */
+  std::shared_ptr<const Callbacks> cb_;
   protocol::PacketFramer framer_;
   WriteQueue outq_;
   State state_;

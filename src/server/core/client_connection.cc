@@ -26,9 +26,13 @@ void ClientConnection::start() {
             if (cb_.on_packet) cb_.on_packet(*this, std::move(pkt));
           },
           [this](const stream::PacketStream::Closed& c) {
+            // Already from a posted closure: report at once. The owner
+            // destroys this object in on_close, so copy what it needs.
             if (is_closed_) return;
             is_closed_ = true;
-            reportClosed(describe(c, "client", kMaxQueuedBytes));
+            const auto on_close = cb_.on_close;
+            const ClientId id = id_;
+            if (on_close) on_close(id, describe(c, "client", kMaxQueuedBytes));
           }});
 }
 
