@@ -50,7 +50,7 @@ Connection::Connection(EventLoop& loop, UniqueFd fd) : loop_(loop) {
 }
 
 Connection::~Connection() {
-  *alive_ = false;
+  guard_.revoke();
   stream_.reset();
   auto pending = std::move(pending_);
   pending_.clear();
@@ -93,9 +93,9 @@ PendingOp Connection::control(ControlRequest req,
     });
   }
   pending_.emplace(reqid, std::move(p));
-  std::weak_ptr<bool> alive = alive_;
+  const LifetimeGuard::Watch alive = guard_.watch();
   completer.onCancel([this, alive, reqid]() {
-    if (auto a = alive.lock(); a && *a) pending_.erase(reqid);
+    if (alive.isAlive()) pending_.erase(reqid);
   });
   return std::move(op);
 }

@@ -49,6 +49,7 @@
 #include "stream/packet_stream.h"
 #include "util/async.h"
 #include "util/event_loop.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::client {
 
@@ -129,7 +130,7 @@ class Connection {
   std::function<void(const Error&)> on_disconnect_;
   std::unordered_map<uint32_t, Pending> pending_;
   std::map<uint64_t, std::shared_ptr<MessageHandler>> handlers_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
   std::unique_ptr<stream::PacketStream> stream_;  // last: no callback after the rest is gone
 };
 

@@ -107,7 +107,7 @@ Result<std::unique_ptr<EventRunner>> EventRunner::create(EventLoop& loop,
 }
 
 EventRunner::~EventRunner() {
-  *alive_ = false;
+  guard_.revoke();
   for (auto& [raw, h] : helpers_) {
     h->proc->kill();
     if (h->is_delivery && changes_->isDelivering()) {
@@ -160,11 +160,11 @@ PendingOp EventRunner::run(EventRequest req, Done done) {
   r->key = keyFor(r->req);
   r->timeout = r->req.timeout.value_or(options_.timeout);
   queue_.push_back(r);
-  std::weak_ptr<bool> alive = alive_;
+  const LifetimeGuard::Watch alive = guard_.watch();
   std::weak_ptr<Request> weak = r;
   c.onCancel([this, alive, weak] {
     auto req = weak.lock();
-    if (!alive.expired() && req) cancelRequest(req);
+    if (alive.isAlive() && req) cancelRequest(req);
   });
   scheduleDispatch();
   return std::move(op);
@@ -178,9 +178,9 @@ const EventResult* EventRunner::lastStatus(Event e) const {
 void EventRunner::scheduleDispatch() {
   if (is_dispatch_posted_) return;
   is_dispatch_posted_ = true;
-  std::weak_ptr<bool> alive = alive_;
+  const LifetimeGuard::Watch alive = guard_.watch();
   loop_.post([this, alive] {
-    if (alive.expired()) return;
+    if (!alive.isAlive()) return;
     is_dispatch_posted_ = false;
     dispatch();
   });
@@ -321,9 +321,9 @@ void EventRunner::onJobDone(Helper* h, size_t job, std::vector<ScriptResult> scr
       // One fdatasync for all results of this loop iteration, posted before
       // the completions so it runs before any callback sees success.
       is_sync_posted_ = true;
-      std::weak_ptr<bool> alive = alive_;
+      const LifetimeGuard::Watch alive = guard_.watch();
       loop_.post([this, alive] {
-        if (alive.expired()) return;
+        if (!alive.isAlive()) return;
         is_sync_posted_ = false;
         if (auto st = changes_->sync(); !st.ok()) {
           D_ERR("event runner: %s\n", st.error().message().c_str());

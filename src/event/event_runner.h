@@ -63,6 +63,7 @@
 #include "event/helper_process.h"
 #include "util/async.h"
 #include "util/event_loop.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::event {
 
@@ -154,7 +155,7 @@ class EventRunner {
   size_t batch_fallbacks_ = 0;
   bool is_dispatch_posted_ = false;
   bool is_sync_posted_ = false;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
 };
 
 }  // namespace ctdb::event

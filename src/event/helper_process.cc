@@ -115,7 +115,7 @@ Result<std::unique_ptr<HelperProcess>> HelperProcess::spawn(EventLoop& loop, Chi
 }
 
 HelperProcess::~HelperProcess() {
-  *alive_ = false;
+  guard_.revoke();
   kill();
 }
 
@@ -200,7 +200,7 @@ void HelperProcess::finish() {
 }
 
 bool HelperProcess::parseRecords() {
-  std::weak_ptr<bool> alive = alive_;
+  const LifetimeGuard::Watch alive = guard_.watch();
   size_t off = 0;
   while (buf_.size() - off >= sizeof(eh_rec_hdr)) {
     eh_rec_hdr h;
@@ -250,7 +250,7 @@ bool HelperProcess::parseRecords() {
       current_[e.job] = {};
       if (cbs_.on_job_done) cbs_.on_job_done(e.job, std::move(scripts));
     }
-    if (alive.expired() || !fde_) return false;
+    if (!alive.isAlive() || !fde_) return false;
   }
   buf_.erase(buf_.begin(), buf_.begin() + static_cast<long>(off));
   return true;

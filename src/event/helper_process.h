@@ -45,6 +45,7 @@
 #include "event/child_reaper.h"
 #include "event/event_types.h"
 #include "util/event_loop.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::event {
 
@@ -101,7 +102,7 @@ class HelperProcess {
   std::vector<bool> job_done_;
   std::vector<std::vector<ScriptResult>> current_;  // per job, until its JOB_END
   std::vector<uint8_t> buf_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
   std::shared_ptr<bool> reaped_ = std::make_shared<bool>(false);
   UniqueFd fd_;
   std::unique_ptr<FdEvent> fde_;  // after fd_: unregistered before close

@@ -48,7 +48,7 @@ ScriptIpActions::ScriptIpActions(EventRunner& runner, size_t max_batch)
     : runner_(runner), max_batch_(std::max<size_t>(1, max_batch)) {}
 
 ScriptIpActions::~ScriptIpActions() {
-  *alive_ = false;
+  guard_.revoke();
   for (auto& k : kinds_) {
     for (auto* list : {&k.waiting, &k.running}) {
       for (auto& item : *list) {
@@ -76,11 +76,11 @@ PendingOp ScriptIpActions::queue(size_t kind, Event e, std::vector<std::string> 
   item->args = std::move(args);
   item->c = c;
   kinds_[kind].waiting.push_back(item);
-  std::weak_ptr<bool> alive = alive_;
+  const LifetimeGuard::Watch alive = guard_.watch();
   std::weak_ptr<Item> weak = item;
   c.onCancel([this, alive, weak, kind] {
     auto it = weak.lock();
-    if (!alive.expired() && it) cancel(kind, it);
+    if (alive.isAlive() && it) cancel(kind, it);
   });
   scheduleFlush(kind);
   return std::move(op);
@@ -90,9 +90,9 @@ void ScriptIpActions::scheduleFlush(size_t kind) {
   Kind& k = kinds_[kind];
   if (k.is_flush_posted || k.waiting.empty()) return;
   k.is_flush_posted = true;
-  std::weak_ptr<bool> alive = alive_;
+  const LifetimeGuard::Watch alive = guard_.watch();
   runner_.loop().post([this, alive, kind] {
-    if (alive.expired()) return;
+    if (!alive.isAlive()) return;
     kinds_[kind].is_flush_posted = false;
     flush(kind);
   });
@@ -133,12 +133,12 @@ void ScriptIpActions::flush(size_t kind) {
 
 void ScriptIpActions::submit(size_t kind, const std::shared_ptr<Item>& item, uint64_t batch) {
   kinds_[kind].running.push_back(item);
-  std::weak_ptr<bool> alive = alive_;
+  const LifetimeGuard::Watch alive = guard_.watch();
   std::weak_ptr<Item> weak = item;
   item->run = runner_.run(EventRequest{item->event, item->args, std::nullopt, batch},
                           [this, alive, weak, kind](Result<EventResult> r) {
                             auto it = weak.lock();
-                            if (alive.expired() || !it) return;
+                            if (!alive.isAlive() || !it) return;
                             finish(kind, it, toStatus(std::move(r)));
                           });
 }

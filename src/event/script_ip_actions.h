@@ -50,6 +50,7 @@
 
 #include "event/event_runner.h"
 #include "ip/ip_actions.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::event {
 
@@ -95,7 +96,7 @@ class ScriptIpActions final : public server::IpActions {
   std::array<Kind, 2> kinds_;
   uint64_t next_batch_ = 0;
   size_t flushes_ = 0;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
 };
 
 }  // namespace ctdb::event

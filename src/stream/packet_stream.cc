@@ -73,7 +73,7 @@ PacketStream::PacketStream(EventLoop& loop, UniqueFd fd, Options options, Callba
 }
 
 PacketStream::~PacketStream() {
-  *alive_ = false;
+  guard_.revoke();
   fde_.reset();
 }
 
@@ -114,14 +114,14 @@ void PacketStream::readSome() {
   }
   if (n == 0) return fail(Closed{Cause::PeerClosed, 0, std::nullopt});
   framer_.append(std::span<const uint8_t>(buf, static_cast<size_t>(n)));
-  const std::weak_ptr<bool> alive = alive_;
+  const LifetimeGuard::Watch alive = guard_.watch();
   const auto cb = cb_;
   while (state_ == State::Open) {
     auto next = framer_.next();
     if (!next) return fail(Closed{Cause::BadPacket, 0, next.error()});
     if (!next->has_value()) return;
     if (cb->on_packet) cb->on_packet(std::move(**next));
-    if (alive.expired()) return;  // the owner destroyed us in its handler
+    if (!alive.isAlive()) return;  // the owner destroyed us in its handler
   }
 }
 
@@ -166,8 +166,8 @@ void PacketStream::shutdownNow(const char* why) {
 void PacketStream::fail(Closed why) {
   if (state_ == State::Closed) return;
   shutdownNow(toString(why.cause));
-  loop_.post([this, alive = std::weak_ptr<bool>(alive_), why = std::move(why)]() {
-    if (!alive.lock()) return;
+  loop_.post([this, alive = guard_.watch(), why = std::move(why)]() {
+    if (!alive.isAlive()) return;
     const auto cb = cb_;
     if (cb->on_closed) cb->on_closed(why);
   });

@@ -48,6 +48,7 @@
 #include "protocol/packet.h"
 #include "util/event_loop.h"
 #include "util/write_queue.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::stream {
 
@@ -119,7 +120,7 @@ class PacketStream {
   WriteQueue outq_;
   State state_;
   uint64_t packets_sent_ = 0;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
   UniqueFd fd_;
   std::unique_ptr<FdEvent> fde_;  // after fd_: unregistered before the fd closes
 };

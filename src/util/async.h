@@ -33,6 +33,10 @@
  *
  * Threading: single-threaded, on the EventLoop's thread. The EventLoop must
  * outlive every Completer and PendingOp made on it.
+ *
+ * WhenAll (below) joins a set of such operations' callbacks into one; the
+ * guard that keeps a producer's own callbacks from outliving it is
+ * LifetimeGuard (util/lifetime_guard.h).
  */
 #pragma once
 
@@ -183,5 +187,66 @@ std::pair<PendingOp, Completer<T>> makeAsync(EventLoop& loop,
   auto state = std::make_shared<detail::AsyncState<T>>(loop, std::move(done));
   return {PendingOp(state), Completer<T>(state)};
 }
+
+/* WhenAll: one completion for a set of branches that are started one by one
+ * (the join-counter pattern). branch() hands out a callback per branch;
+ * seal() says no more branches follow. done(summary) runs exactly once,
+ * synchronously inside whichever of the last branch callback or seal()
+ * comes last, so a set with no branches completes inside seal(). A branch
+ * callback called twice counts once; one never called keeps the set open
+ * (the producer owns that promise, as with Completer). Copyable handle,
+ * shared state, single-threaded. */
+class WhenAll {
+ public:
+  struct Summary {
+    size_t ok = 0;
+    size_t failed = 0;
+    std::optional<Error> first_error;  // of the first failed branch
+  };
+
+  explicit WhenAll(std::function<void(const Summary&)> done)
+      : state_(std::make_shared<State>()) {
+    state_->done = std::move(done);
+  }
+
+  /* The callback of one more branch; call it once with the branch's status. */
+  std::function<void(Status)> branch() {
+    ++state_->open;
+    return [s = state_, is_called = false](Status st) mutable {
+      if (is_called) return;
+      is_called = true;
+      if (st) {
+        ++s->summary.ok;
+      } else {
+        ++s->summary.failed;
+        if (!s->summary.first_error) s->summary.first_error = st.error();
+      }
+      --s->open;
+      finish(*s);
+    };
+  }
+
+  /* No more branches; completes now if every branch already finished. */
+  void seal() {
+    if (state_->is_sealed) return;
+    state_->is_sealed = true;
+    finish(*state_);
+  }
+
+ private:
+  struct State {
+    size_t open = 0;
+    bool is_sealed = false;
+    Summary summary;
+    std::function<void(const Summary&)> done;
+  };
+  static void finish(State& s) {
+    if (!s.is_sealed || s.open != 0 || !s.done) return;
+    auto done = std::move(s.done);
+    s.done = nullptr;
+    done(s.summary);
+  }
+  std::shared_ptr<State> state_;
+};
 
 }  // namespace ctdb

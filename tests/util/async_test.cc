@@ -236,3 +236,74 @@ TEST(Async, CompleterEquality) {
 
 }  // namespace
 }  // namespace ctdb
+
+namespace ctdb {
+namespace {
+
+TEST(WhenAll, CompletesInsideSealWhenThereAreNoBranches) {
+  int calls = 0;
+  WhenAll all([&calls](const WhenAll::Summary& s) {
+    ++calls;
+    EXPECT_EQ(s.ok, 0u);
+    EXPECT_EQ(s.failed, 0u);
+  });
+  EXPECT_EQ(calls, 0);
+  all.seal();
+  EXPECT_EQ(calls, 1);
+  all.seal();
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(WhenAll, WaitsForSealAndEveryBranch) {
+  int calls = 0;
+  WhenAll::Summary got;
+  WhenAll all([&](const WhenAll::Summary& s) {
+    ++calls;
+    got = s;
+  });
+  auto a = all.branch();
+  auto b = all.branch();
+  a(Status{});
+  all.seal();
+  EXPECT_EQ(calls, 0);  // b still open
+  b(makeError("second failed"));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(got.ok, 1u);
+  EXPECT_EQ(got.failed, 1u);
+  ASSERT_TRUE(got.first_error.has_value());
+  EXPECT_EQ(got.first_error->context, "second failed");
+}
+
+TEST(WhenAll, BranchesFinishingBeforeSealDoNotComplete) {
+  int calls = 0;
+  WhenAll all([&calls](const WhenAll::Summary&) { ++calls; });
+  all.branch()(Status{});
+  EXPECT_EQ(calls, 0);
+  all.seal();
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(WhenAll, ABranchCalledTwiceCountsOnceAndFirstErrorIsKept) {
+  WhenAll::Summary got;
+  int calls = 0;
+  WhenAll all([&](const WhenAll::Summary& s) {
+    ++calls;
+    got = s;
+  });
+  auto a = all.branch();
+  auto b = all.branch();
+  auto c = all.branch();
+  a(makeError("first"));
+  a(Status{});
+  b(makeError("later"));
+  all.seal();
+  EXPECT_EQ(calls, 0);
+  c(Status{});
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(got.ok, 1u);
+  EXPECT_EQ(got.failed, 2u);
+  EXPECT_EQ(got.first_error->context, "first");
+}
+
+}  // namespace
+}  // namespace ctdb

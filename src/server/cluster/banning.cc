@@ -44,9 +44,9 @@ Banning::Banning(EventLoop& loop, NodeState& nodes, MessageRouter& router,
       [this](uint64_t, std::span<const uint8_t> d) { onBanningMessage(d); }));
   tokens_.push_back(router_.registerInternalHandler(
       kSrvidBanRequest, [this](uint64_t, std::span<const uint8_t> d) { onBanRequest(d); }));
-  nodes_.onFlagsChanged([this, alive = std::weak_ptr<bool>(alive_)](uint32_t pnn, uint32_t o,
+  nodes_.onFlagsChanged([this, alive = guard_.watch()](uint32_t pnn, uint32_t o,
                                                                     uint32_t n) {
-    if (!alive.lock() || pnn != nodes_.ownPnn()) return;
+    if (!alive.isAlive() || pnn != nodes_.ownPnn()) return;
     bool was = (o & NF::kBanned) != 0;
     bool is = (n & NF::kBanned) != 0;
     if (was == is) return;
@@ -56,7 +56,7 @@ Banning::Banning(EventLoop& loop, NodeState& nodes, MessageRouter& router,
 }
 
 Banning::~Banning() {
-  *alive_ = false;
+  guard_.revoke();
   for (auto t : tokens_) router_.unregisterInternalHandler(t);
 }
 

@@ -41,6 +41,7 @@
 #include "server/core/message_router.h"
 #include "server/core/node_state.h"
 #include "util/event_loop.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::server {
 
@@ -109,7 +110,7 @@ class Banning {
   std::vector<Hook> on_banned_;
   std::vector<Hook> on_unbanned_;
   std::vector<MessageRouter::HandlerToken> tokens_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
 };
 
 }  // namespace ctdb::server

@@ -68,7 +68,7 @@ ClusterLock::ClusterLock(EventLoop& loop, LockSpec spec, Options opts)
     : loop_(loop), spec_(std::move(spec)), opts_(opts) {}
 
 ClusterLock::~ClusterLock() {
-  *alive_ = false;
+  guard_.revoke();
   release();
   reap_timer_.reset();
   // Last chance without blocking; a helper still exiting stays a zombie
@@ -87,8 +87,8 @@ void ClusterLock::take(TakeDone done, Lost lost) {
   started_ = loop_.now();
   if (spec_.kind == LockSpec::Kind::File) {
     // Report from the loop, never from inside take().
-    loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
-      if (alive.lock() && state_ == State::Taking) takeFile();
+    loop_.post([this, alive = guard_.watch()]() {
+      if (alive.isAlive() && state_ == State::Taking) takeFile();
     });
   } else {
     takeHelper();
@@ -189,8 +189,8 @@ void ClusterLock::takeHelper() {
   int err[2];
   if (pipe2(out, O_CLOEXEC) != 0) {
     D_ERR("cluster lock: pipe: %s\n", strerror(errno));
-    loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
-      if (alive.lock()) finishTake(LockStatus::Error);
+    loop_.post([this, alive = guard_.watch()]() {
+      if (alive.isAlive()) finishTake(LockStatus::Error);
     });
     return;
   }
@@ -198,8 +198,8 @@ void ClusterLock::takeHelper() {
     D_ERR("cluster lock: pipe: %s\n", strerror(errno));
     close(out[0]);
     close(out[1]);
-    loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
-      if (alive.lock()) finishTake(LockStatus::Error);
+    loop_.post([this, alive = guard_.watch()]() {
+      if (alive.isAlive()) finishTake(LockStatus::Error);
     });
     return;
   }
@@ -229,8 +229,8 @@ void ClusterLock::takeHelper() {
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
     D_ERR("cluster lock: unable to start mutex helper %s: %s\n", argv[0], strerror(rc));
-    loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
-      if (alive.lock()) finishTake(LockStatus::Error);
+    loop_.post([this, alive = guard_.watch()]() {
+      if (alive.isAlive()) finishTake(LockStatus::Error);
     });
     return;
   }

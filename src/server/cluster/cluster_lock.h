@@ -55,6 +55,7 @@
 #include "ctdb/c_handles.h"
 #include "ctdb/result.h"
 #include "util/event_loop.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::server {
 
@@ -154,7 +155,7 @@ class ClusterLock {
   };
   std::vector<Reaping> reaping_;
   std::unique_ptr<RepeatingTimer> reap_timer_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
 };
 
 }  // namespace ctdb::server

@@ -96,14 +96,14 @@ LeaderElection::LeaderElection(EventLoop& loop, NodeState& nodes, MessageRouter&
   tokens_.push_back(router_.registerInternalHandler(
       protocol::kSrvidLeader,
       [this](uint64_t, std::span<const uint8_t> d) { onLeaderMessage(d); }));
-  nodes_.onFlagsChanged([this, alive = std::weak_ptr<bool>(alive_)](uint32_t pnn, uint32_t o,
+  nodes_.onFlagsChanged([this, alive = guard_.watch()](uint32_t pnn, uint32_t o,
                                                                     uint32_t n) {
-    if (alive.lock()) onFlagsChanged(pnn, o, n);
+    if (alive.isAlive()) onFlagsChanged(pnn, o, n);
   });
 }
 
 LeaderElection::~LeaderElection() {
-  *alive_ = false;
+  guard_.revoke();
   for (auto t : tokens_) router_.unregisterInternalHandler(t);
 }
 
@@ -178,8 +178,8 @@ void LeaderElection::start() {
   broadcast_timer_ = std::make_unique<RepeatingTimer>(loop_, opts_.broadcast_interval, [this]() {
     if (isLeader()) broadcastLeader(nodes_.ownPnn());
   });
-  loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
-    if (!alive.lock() || life_ == Lifecycle::Stopped) return;
+  loop_.post([this, alive = guard_.watch()]() {
+    if (!alive.isAlive() || life_ == Lifecycle::Stopped) return;
     if (isSingleNode()) {
       D_NOTICE("leader election: only configured node, no election needed\n");
       if (canLead()) claimLeadership();

@@ -60,6 +60,7 @@
 #include "server/core/node_state.h"
 #include "server/cluster/quorum.h"
 #include "util/event_loop.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::server {
 
@@ -204,7 +205,7 @@ class LeaderElection {
   std::function<void(const std::string&)> takeover_requester_;
   std::vector<LeaderListener> leader_listeners_;
   std::vector<MessageRouter::HandlerToken> tokens_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
 };
 
 }  // namespace ctdb::server

@@ -86,11 +86,11 @@ void TakeoverMessages::maybeStartRun() {
   running_rebalance_ = rebalance;
   D_NOTICE("takeover run starting (%zu waiting requests)\n", running_.size());
   // Start from the loop so that a request's own handler never nests a run.
-  loop_.post([this, alive = std::weak_ptr<bool>(alive_), rebalance]() {
-    if (!alive.lock()) return;
+  loop_.post([this, alive = guard_.watch(), rebalance]() {
+    if (!alive.isAlive()) return;
     auto once = std::make_shared<bool>(false);
     runner_(rebalance, [this, alive, once](bool ok) {
-      if (!alive.lock() || *once) return;
+      if (!alive.isAlive() || *once) return;
       *once = true;
       finishRun(ok);
     });
@@ -119,8 +119,8 @@ void TakeoverMessages::finishRun(bool ok) {
     ++failed_runs_;
     // CTDB keeps need_takeover_run set and retries from its main loop.
     retry_timer_ = std::make_unique<Timer>(loop_, kRetryDelay,
-                                           [this, alive = std::weak_ptr<bool>(alive_)]() {
-                                             if (!alive.lock()) return;
+                                           [this, alive = guard_.watch()]() {
+                                             if (!alive.isAlive()) return;
                                              if (nodes_.leader() != nodes_.ownPnn()) return;
                                              D_NOTICE("retrying the failed takeover run\n");
                                              queueRun("retry of a failed run");
@@ -140,8 +140,8 @@ void TakeoverMessages::applyDisable(const protocol::DisableMessage& msg, bool wa
   disabled_until_ = loop_.now() + std::chrono::seconds(msg.timeout);
   // Replacing the timer cancels the previous disable's expiry.
   disable_timer_ = std::make_unique<Timer>(
-      loop_, std::chrono::seconds(msg.timeout), [this, alive = std::weak_ptr<bool>(alive_)]() {
-        if (!alive.lock()) return;
+      loop_, std::chrono::seconds(msg.timeout), [this, alive = guard_.watch()]() {
+        if (!alive.isAlive()) return;
         D_NOTICE("takeover runs re-enabled (timeout)\n");
         // Destroying the Timer from its own callback is allowed.
         disable_timer_.reset();

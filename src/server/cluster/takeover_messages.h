@@ -68,6 +68,7 @@
 #include "protocol/types.h"
 #include "server/core/node_state.h"
 #include "util/event_loop.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::server {
 
@@ -151,7 +152,7 @@ class TakeoverMessages {
   std::chrono::steady_clock::time_point disabled_until_{};
   std::optional<std::chrono::steady_clock::time_point> ip_check_disabled_until_;
   std::vector<MessageRouter::HandlerToken> tokens_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
   std::unique_ptr<Timer> disable_timer_;
   std::unique_ptr<Timer> retry_timer_;
   uint64_t failed_runs_ = 0;

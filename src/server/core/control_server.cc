@@ -38,9 +38,9 @@ void ControlServer::onAccept() {
     ClientId id = next_id_++;
     ClientConnection::Callbacks ccb;
     ccb.on_packet = cb_.on_packet;
-    ccb.on_close = [this, alive = std::weak_ptr<bool>(alive_)](ClientId cid,
+    ccb.on_close = [this, alive = guard_.watch()](ClientId cid,
                                                                 const std::string& reason) {
-      if (alive.lock()) onClosed(cid, reason);
+      if (alive.isAlive()) onClosed(cid, reason);
     };
     auto conn = std::make_shared<ClientConnection>(loop_, id, std::move(cfd), pid, std::move(ccb));
     clients_.emplace(id, conn);

@@ -30,6 +30,7 @@
 #include "server/core/client_connection.h"
 #include "server/core/srvid_registry.h"
 #include "util/event_loop.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::server {
 
@@ -68,7 +69,7 @@ class ControlServer {
   std::unordered_map<pid_t, uint32_t> pids_;
   bool is_closed_ = false;
   // Posted close notifications check this before touching the server.
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
   UniqueFd listen_fd_;
   std::unique_ptr<FdEvent> accept_event_;  // after listen_fd_
 };

@@ -59,10 +59,10 @@ Status Daemon::init(UniqueFd listen_fd) {
       loop_, *nodes_, tunables_, runstate_, srvids_, *router_, times_, options_.reclock,
       [this]() { return clientCount(); },
       [this](pid_t pid) { return server_ && server_->hasClientPid(pid); },
-      [this, alive = std::weak_ptr<bool>(alive_)](const std::string& reason) {
+      [this, alive = guard_.watch()](const std::string& reason) {
         // Never tear down from inside a packet handler: finish it first.
         loop_.post([this, alive, reason]() {
-          if (alive.lock()) shutdown(reason, 0);
+          if (alive.isAlive()) shutdown(reason, 0);
         });
       }});
   if (auto st = registerBasicControls(dispatcher_, *ctx_); !st) return st;
@@ -109,8 +109,8 @@ Status Daemon::init(UniqueFd listen_fd) {
   // judge it now rather than at the next check (posted: not from inside
   // the election's own callbacks).
   election_->onLeaderChanged([this](uint32_t, uint32_t) {
-    loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
-      if (alive.lock()) quorum_->checkNow();
+    loop_.post([this, alive = guard_.watch()]() {
+      if (alive.isAlive()) quorum_->checkNow();
     });
   });
   // FIRST_RECOVERY ends once the node is part of a cluster with a leader
@@ -145,7 +145,7 @@ Status Daemon::init(UniqueFd listen_fd) {
 }
 
 Daemon::~Daemon() {
-  *alive_ = false;
+  guard_.revoke();
   server_.reset();
 }
 
@@ -160,8 +160,8 @@ void Daemon::start() {
   is_started_ = true;
   quorum_->start();
   election_->start();
-  loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
-    if (alive.lock()) enterState(Runstate::Init);
+  loop_.post([this, alive = guard_.watch()]() {
+    if (alive.isAlive()) enterState(Runstate::Init);
   });
 }
 
@@ -184,9 +184,9 @@ void Daemon::enterState(Runstate rs) {
     bool failed = false;
   };
   auto pending = std::make_shared<Pending>(Pending{steps.size()});
-  auto advance = [this, rs, alive = std::weak_ptr<bool>(alive_)]() {
+  auto advance = [this, rs, alive = guard_.watch()]() {
     loop_.post([this, rs, alive]() {
-      if (alive.lock()) enterState(nextState(rs));
+      if (alive.isAlive()) enterState(nextState(rs));
     });
   };
   if (steps.empty()) {
@@ -195,8 +195,8 @@ void Daemon::enterState(Runstate rs) {
   }
   for (auto& step : steps) {
     auto once = std::make_shared<bool>(false);
-    step([this, rs, pending, advance, once, alive = std::weak_ptr<bool>(alive_)](Status st) {
-      if (!alive.lock() || *once) return;
+    step([this, rs, pending, advance, once, alive = guard_.watch()](Status st) {
+      if (!alive.isAlive() || *once) return;
       *once = true;
       if (pending->failed) return;
       if (!st) {
@@ -204,7 +204,7 @@ void Daemon::enterState(Runstate rs) {
         D_ERR("start-up step in runstate %s failed: %s, shutting down\n",
               protocol::runstateToString(rs), st.error().message().c_str());
         loop_.post([this, alive]() {
-          if (alive.lock()) shutdown("start-up failed", 1);
+          if (alive.isAlive()) shutdown("start-up failed", 1);
         });
         return;
       }
@@ -232,13 +232,13 @@ void Daemon::runShutdownSteps(size_t index, int exit_code) {
   }
   auto once = std::make_shared<bool>(false);
   shutdown_steps_[index]([this, index, exit_code, once,
-                          alive = std::weak_ptr<bool>(alive_)](Status st) {
-    if (!alive.lock() || *once) return;
+                          alive = guard_.watch()](Status st) {
+    if (!alive.isAlive() || *once) return;
     *once = true;
     if (!st)
       D_ERR("shutdown step %zu failed: %s, continuing\n", index, st.error().message().c_str());
     loop_.post([this, index, exit_code, alive]() {
-      if (alive.lock()) runShutdownSteps(index + 1, exit_code);
+      if (alive.isAlive()) runShutdownSteps(index + 1, exit_code);
     });
   });
 }
@@ -293,10 +293,10 @@ void Daemon::onControl(ClientConnection& client, protocol::ReqControl c) {
   if (req.wantsReply()) {
     std::weak_ptr<ClientConnection> weak = client.shared_from_this();
     const uint32_t reqid = c.hdr.reqid;
-    sink = ReplySink(req.opcode, [this, weak, reqid, alive = std::weak_ptr<bool>(alive_)](
+    sink = ReplySink(req.opcode, [this, weak, reqid, alive = guard_.watch()](
                                      ControlReply r) {
       auto conn = weak.lock();
-      if (!conn || conn->isClosed() || !alive.lock()) {
+      if (!conn || conn->isClosed() || !alive.isAlive()) {
         D_DEBUG("reply to reqid %u dropped: client gone\n", reqid);
         return;
       }

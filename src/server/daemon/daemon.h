@@ -58,6 +58,7 @@
 #include "server/core/srvid_registry.h"
 #include "server/cluster/takeover_messages.h"
 #include "util/event_loop.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::server {
 
@@ -138,7 +139,7 @@ class Daemon {
   std::function<void(int)> on_exit_;
   bool is_started_ = false;
   bool is_shutting_down_ = false;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
   ControlForwarder forwarder_;
   std::unique_ptr<ControlServer> server_;  // last: clients go first
 };

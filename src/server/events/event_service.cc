@@ -160,7 +160,7 @@ Result<std::unique_ptr<EventService>> EventService::create(EventLoop& loop, Daem
 }
 
 EventService::~EventService() {
-  *alive_ = false;
+  guard_.revoke();
   health_.reset();
   init_op_.cancel();
   setup_op_.cancel();
@@ -238,8 +238,8 @@ std::unique_ptr<IpActions> EventService::makeIpActions() {
 }
 
 std::function<void(const std::string&)> EventService::banSelfOnTimeout() {
-  return [this, alive = std::weak_ptr<bool>(alive_)](const std::string& why) {
-    if (alive.lock()) daemon_.banning().banSelf("IP event timed out: " + why);
+  return [this, alive = guard_.watch()](const std::string& why) {
+    if (alive.isAlive()) daemon_.banning().banSelf("IP event timed out: " + why);
   };
 }
 

@@ -45,6 +45,7 @@
 #include "server/events/health.h"
 #include "ip/ip_actions.h"
 #include "util/event_loop.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::server {
 
@@ -111,7 +112,7 @@ class EventService {
   PendingOp init_op_, setup_op_, startup_op_, shutdown_op_;
   Daemon::StepDone startup_done_;
   std::unique_ptr<Timer> startup_retry_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
 };
 
 /* Installs GET_EVENT_SCRIPT_STATUS (controls_event.cc). */

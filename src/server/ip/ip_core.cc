@@ -22,15 +22,15 @@ IpCore::IpCore(EventLoop& loop, IpActions& actions, IpCoreHooks hooks)
     : loop_(loop), actions_(actions), hooks_(std::move(hooks)), table_(hooks_.own_pnn) {}
 
 IpCore::~IpCore() {
-  *alive_ = false;
+  guard_.revoke();
   in_flight_.clear();
   bulk_ops_.clear();
   announce_.clear();
 }
 
 void IpCore::answer(Done done, Status st) {
-  loop_.post([alive = std::weak_ptr<bool>(alive_), done = std::move(done), st = std::move(st)]() {
-    if (alive.lock() && done) done(st);
+  loop_.post([alive = guard_.watch(), done = std::move(done), st = std::move(st)]() {
+    if (alive.isAlive() && done) done(st);
   });
 }
 
@@ -320,12 +320,12 @@ void IpCore::maybeStartReload() {
   QueuedReload q = std::move(reload_queue_.front());
   reload_queue_.pop_front();
   is_reloading_ = true;
-  runReload([this, alive = std::weak_ptr<bool>(alive_), done = std::move(q.done)](Status st) {
-    if (!alive.lock()) return;
+  runReload([this, alive = guard_.watch(), done = std::move(q.done)](Status st) {
+    if (!alive.isAlive()) return;
     is_reloading_ = false;
     if (done) done(st);
     loop_.post([this, alive]() {
-      if (alive.lock()) maybeStartReload();
+      if (alive.isAlive()) maybeStartReload();
     });
   });
 }
@@ -442,8 +442,8 @@ void IpCore::onKernelAddressRemoved(const IpAddress& addr) {
             "asking for a takeover run\n",
             addr.toString().c_str(), e->iface ? e->iface->c_str() : kNoIface);
   announce_.erase(addr);
-  startRelease(*e, protocol::kUnknownPnn, [this, alive = std::weak_ptr<bool>(alive_), addr](Status st) {
-    if (!alive.lock()) return;
+  startRelease(*e, protocol::kUnknownPnn, [this, alive = guard_.watch(), addr](Status st) {
+    if (!alive.isAlive()) return;
     if (!st) {
       D_ERR("releaseip of vanished %s: %s\n", addr.toString().c_str(), st.error().message().c_str());
       // The kernel does not have it: the table must not claim it either.
@@ -597,8 +597,8 @@ void IpCore::announce(const std::string& iface, const IpAddress& addr) {
   a.iface = iface;
   a.rounds_left = kGarpRounds;
   announce_[addr] = std::move(a);
-  loop_.post([this, alive = std::weak_ptr<bool>(alive_), addr]() {
-    if (alive.lock()) announceRound(addr);
+  loop_.post([this, alive = guard_.watch(), addr]() {
+    if (alive.isAlive()) announceRound(addr);
   });
 }
 
@@ -617,8 +617,8 @@ void IpCore::announceRound(const IpAddress& addr) {
     a.rounds_left--;
   }
   if (a.rounds_left <= 0) {
-    loop_.post([this, alive = std::weak_ptr<bool>(alive_), addr]() {
-      if (!alive.lock()) return;
+    loop_.post([this, alive = guard_.watch(), addr]() {
+      if (!alive.isAlive()) return;
       auto i = announce_.find(addr);
       if (i != announce_.end() && i->second.rounds_left <= 0) announce_.erase(i);
     });
@@ -633,8 +633,8 @@ void IpCore::announceRound(const IpAddress& addr) {
                   i->second.iface.c_str(), st.error().message().c_str());
     }
     i->second.rounds_left--;
-    loop_.post([this, alive = std::weak_ptr<bool>(alive_), addr]() {
-      if (alive.lock()) announceRound(addr);
+    loop_.post([this, alive = guard_.watch(), addr]() {
+      if (alive.isAlive()) announceRound(addr);
     });
   });
 }

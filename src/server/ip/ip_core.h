@@ -39,6 +39,7 @@
 #include "ip/ip_table.h"
 #include "util/async.h"
 #include "util/event_loop.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::server {
 
@@ -183,7 +184,7 @@ class IpCore {
    * as soon as that action completes. */
   std::unordered_map<IpAddress, std::vector<Done>, IpAddressHash> fence_after_action_;
   void releaseFenced(const IpAddress& addr);
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
 };
 
 /* Registers TAKEOVER_IP, RELEASE_IP, GET_PUBLIC_IPS, GET_PUBLIC_IP_INFO,

@@ -202,8 +202,8 @@ void IpService::renewChunk() {
     }
   }
   if (renew_pos_ < renew_queue_.size()) {
-    loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
-      if (alive.lock() && !renew_queue_.empty()) renewChunk();
+    loop_.post([this, alive = guard_.watch()]() {
+      if (alive.isAlive() && !renew_queue_.empty()) renewChunk();
     });
     return;
   }
@@ -265,7 +265,7 @@ void IpService::onFenceTick() {
 }
 
 IpService::~IpService() {
-  *alive_ = false;
+  guard_.revoke();
   fence_timer_.reset();
   run_.cancel();
   conn_.reset();
@@ -383,15 +383,15 @@ Status IpService::init(IpServiceOptions options) {
   });
   // A banned node releases all its public IPs (CTDB's
   // ctdb_local_node_got_banned); not with IP failover disabled.
-  daemon_.banning().onBanned([this, alive = std::weak_ptr<bool>(alive_)]() {
-    if (!alive.lock() || !core_ || daemon_.tunables().disableIpFailover() != 0) return;
+  daemon_.banning().onBanned([this, alive = guard_.watch()]() {
+    if (!alive.isAlive() || !core_ || daemon_.tunables().disableIpFailover() != 0) return;
     D_NOTICE("This node has been banned - releasing all public IPs\n");
     core_->releaseAll([](Status) {});
   });
   exportLifetime();
   last_renewal_ = no_leader_since_ = std::chrono::steady_clock::now();
-  daemon_.quorum().onChange([this, alive = std::weak_ptr<bool>(alive_)](QuorumState, QuorumState now) {
-    if (!alive.lock()) return;
+  daemon_.quorum().onChange([this, alive = guard_.watch()](QuorumState, QuorumState now) {
+    if (!alive.isAlive()) return;
     if (now == QuorumState::Lost) fence("quorum lost");
     // Quorate again: this node offers its public IPs again (can_host), and
     // the leader's last run may have left it out; ask for a run, as on
@@ -462,8 +462,8 @@ void IpService::runTakeover(const std::vector<uint32_t>& force_rebalance,
   auto finish = [this, done = std::move(done)](bool ok) {
     ok ? runs_ok_++ : runs_failed_++;
     done(ok);
-    loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() {
-      if (alive.lock() && core_) core_->onTakeoverRunFinished();
+    loop_.post([this, alive = guard_.watch()]() {
+      if (alive.isAlive() && core_) core_->onTakeoverRunFinished();
     });
   };
   if (daemon_.isShuttingDown()) return finish(false);

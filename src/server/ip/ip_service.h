@@ -60,6 +60,7 @@
 #include "server/ip/ip_core.h"
 #include "util/async.h"
 #include "util/event_loop.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::server {
 
@@ -139,7 +140,7 @@ class IpService {
   std::chrono::steady_clock::time_point renew_started_{};
   uint64_t runs_ok_ = 0;
   uint64_t runs_failed_ = 0;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
 };
 
 }  // namespace ctdb::server

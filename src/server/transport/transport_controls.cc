@@ -78,9 +78,9 @@ void NodeTransport::onPeerControl(uint32_t pnn, protocol::ReqControl c) {
   ReplySink sink;
   if (req.wantsReply()) {
     const uint32_t reqid = c.hdr.reqid;
-    sink = ReplySink(req.opcode, [this, alive = std::weak_ptr<bool>(alive_), pnn,
+    sink = ReplySink(req.opcode, [this, alive = guard_.watch(), pnn,
                                   reqid](ControlReply r) {
-      if (!alive.lock()) return;
+      if (!alive.isAlive()) return;
       Peer* p = peer(pnn);
       protocol::ReplyControl rep;
       rep.hdr.generation = nodes_.generation();
@@ -138,8 +138,8 @@ void NodeTransport::sendControl(uint32_t pnn, uint32_t opcode, uint64_t srvid, u
   const bool wants_reply = (flags & protocol::kCtrlFlagNoReply) == 0;
   auto fail_soon = [&](const char* why) {
     if (!wants_reply || !done) return;
-    loop_.post([alive = std::weak_ptr<bool>(alive_), done = std::move(done), why]() {
-      if (alive.lock()) done(ControlReply{-1, {}, std::string(why)});
+    loop_.post([alive = guard_.watch(), done = std::move(done), why]() {
+      if (alive.isAlive()) done(ControlReply{-1, {}, std::string(why)});
     });
   };
   Peer* p = peer(pnn);

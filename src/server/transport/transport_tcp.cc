@@ -72,14 +72,14 @@ NodeTransport::NodeTransport(EventLoop& loop, NodeState& nodes, MessageRouter& r
     p->backoff = options_.reconnect_min;
     peers_[n.pnn] = std::move(p);
   }
-  nodes_.onFlagsChanged([this, alive = std::weak_ptr<bool>(alive_)](uint32_t pnn, uint32_t o,
+  nodes_.onFlagsChanged([this, alive = guard_.watch()](uint32_t pnn, uint32_t o,
                                                                      uint32_t n) {
-    if (alive.lock() && pnn == nodes_.ownPnn()) onOwnFlagsChanged(o, n);
+    if (alive.isAlive() && pnn == nodes_.ownPnn()) onOwnFlagsChanged(o, n);
   });
 }
 
 NodeTransport::~NodeTransport() {
-  *alive_ = false;
+  guard_.revoke();
   keepalive_timer_.reset();
   accept_event_.reset();
   pending_.clear();  // sinks of forwarded controls answer -1 on destruction

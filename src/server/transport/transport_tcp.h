@@ -76,6 +76,7 @@
 #include "server/core/node_state.h"
 #include "util/event_loop.h"
 #include "util/ip_address.h"
+#include "util/lifetime_guard.h"
 
 namespace ctdb::server {
 
@@ -187,7 +188,7 @@ class NodeTransport final : public Transport {
   const config::Tunables& tunables_;
   TransportOptions options_;
   TransportStats stats_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifetimeGuard guard_;
   std::vector<std::unique_ptr<Peer>> peers_;  // indexed by PNN; null for self/deleted
   std::unordered_map<uint32_t, std::unique_ptr<Pending>> pending_;  // by our reqid
   uint32_t next_reqid_ = 1;
