@@ -53,6 +53,15 @@ Status daemonize() {
 int run(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
+  // SIGTERM/SIGINT are held from before the control socket exists until
+  // the loop's handlers are installed: a stop right after start (systemd,
+  // a test) then shuts down cleanly instead of killing us with the socket
+  // and pidfile left behind. Children get an empty mask (posix_spawn).
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
 
   auto parsed = parseDaemonOptions(std::span<const char* const>(argv, static_cast<size_t>(argc)),
                                    OptionEnvironment::fromProcess());
@@ -160,8 +169,8 @@ int run(int argc, char** argv) {
     } else {
       ip_opts.ipreallocated = [e](IpActions::Done done) { return e->ipreallocated(std::move(done)); };
     }
-    ip_opts.after_stale_release = [e](Daemon::StepDone done) { e->startupEvent(std::move(done)); };
-    ip_opts.after_release_all = [e](Daemon::StepDone done) { e->shutdownEvent(std::move(done)); };
+    ip_opts.after_stale_release = [e](Daemon::StepDone done) { return e->startupEvent(std::move(done)); };
+    ip_opts.after_release_all = [e](Daemon::StepDone done) { return e->shutdownEvent(std::move(done)); };
   }
   // Public IPs: controls, start-up/shutdown steps, takeover runner.
   auto ip_service = IpService::create(ev, *d, std::move(ip_opts));
@@ -177,6 +186,7 @@ int run(int argc, char** argv) {
   };
   SignalEvent term(ev, SIGTERM, on_signal);
   SignalEvent intr(ev, SIGINT, on_signal);
+  sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);  // a held one is handled now
 
   D_NOTICE("CTDB starting on node %u (pid %d)\n", *pnn, static_cast<int>(getpid()));
   NodeTransport transport(ev, d->nodes(), d->messages(), d->controls(), d->tunables());

@@ -83,7 +83,7 @@ struct AsyncState final : AsyncStateBase {
 
 }  // namespace detail
 
-class PendingOp {
+class [[nodiscard]] PendingOp {
  public:
   /* An empty handle (nothing pending). */
   PendingOp() = default;

@@ -1,5 +1,7 @@
 #include "server/daemon/daemon.h"
 
+#include <utility>
+
 #include "protocol/types.h"
 #include "util/logging.h"
 
@@ -118,16 +120,19 @@ Status Daemon::init(UniqueFd listen_fd) {
   // rejoining a running cluster must not report RUNNING, nor be asked to
   // host IPs, while it cannot yet reach the other nodes.
   addStartupStep(Runstate::FirstRecovery, [this](StepDone done) {
-    if (nodes_->leader() != protocol::kUnknownPnn) return done({});
-    D_NOTICE("first recovery: waiting for a leader\n");
-    first_recovery_done_ = std::move(done);
+    auto [op, c] = makeAsync<void>(loop_, std::move(done));
+    if (nodes_->leader() != protocol::kUnknownPnn) {
+      c.complete({});
+    } else {
+      D_NOTICE("first recovery: waiting for a leader\n");
+      first_recovery_ = c;
+    }
+    return std::move(op);
   });
   election_->onLeaderChanged([this](uint32_t, uint32_t now) {
-    if (now == protocol::kUnknownPnn || !first_recovery_done_) return;
+    if (now == protocol::kUnknownPnn || !first_recovery_.isPending()) return;
     D_NOTICE("first recovery: node %u is leader\n", now);
-    auto done = std::move(first_recovery_done_);
-    first_recovery_done_ = nullptr;
-    done({});
+    std::exchange(first_recovery_, Completer<void>{}).complete({});
   });
   banning_ = std::make_unique<Banning>(loop_, *nodes_, *router_, tunables_, dispatcher_,
                                        [this]() { return election_->isLeader(); });
@@ -146,6 +151,8 @@ Status Daemon::init(UniqueFd listen_fd) {
 
 Daemon::~Daemon() {
   guard_.revoke();
+  step_ops_.clear();  // their answers never run
+  shutdown_op_.cancel();
   server_.reset();
 }
 
@@ -179,38 +186,23 @@ void Daemon::enterState(Runstate rs) {
   for (auto& [state, step] : startup_steps_)
     if (state == rs) steps.push_back(step);
 
-  struct Pending {
-    size_t left;
-    bool failed = false;
-  };
-  auto pending = std::make_shared<Pending>(Pending{steps.size()});
-  auto advance = [this, rs, alive = guard_.watch()]() {
-    loop_.post([this, rs, alive]() {
-      if (alive.isAlive()) enterState(nextState(rs));
-    });
-  };
-  if (steps.empty()) {
-    advance();
-    return;
-  }
+  // Every step of the state succeeds -> the next state, one loop iteration
+  // later. The first failure shuts down; the other steps' answers are
+  // dropped with their ops (and with them this join).
+  WhenAll all([this, rs](const WhenAll::Summary&) {
+    loop_.post(guard_.guard([this, rs]() { enterState(nextState(rs)); }));
+  });
+  step_ops_.clear();  // the previous state's, all answered
   for (auto& step : steps) {
-    auto once = std::make_shared<bool>(false);
-    step([this, rs, pending, advance, once, alive = guard_.watch()](Status st) {
-      if (!alive.isAlive() || *once) return;
-      *once = true;
-      if (pending->failed) return;
-      if (!st) {
-        pending->failed = true;
-        D_ERR("start-up step in runstate %s failed: %s, shutting down\n",
-              protocol::runstateToString(rs), st.error().message().c_str());
-        loop_.post([this, alive]() {
-          if (alive.isAlive()) shutdown("start-up failed", 1);
-        });
-        return;
-      }
-      if (--pending->left == 0) advance();
-    });
+    step_ops_.push_back(step([this, rs, branch = all.branch()](Status st) mutable {
+      if (st) return branch({});
+      D_ERR("start-up step in runstate %s failed: %s, shutting down\n",
+            protocol::runstateToString(rs), st.error().message().c_str());
+      step_ops_.clear();
+      loop_.post(guard_.guard([this]() { shutdown("start-up failed", 1); }));
+    }));
   }
+  all.seal();
 }
 
 void Daemon::shutdown(const std::string& reason, int exit_code) {
@@ -230,16 +222,10 @@ void Daemon::runShutdownSteps(size_t index, int exit_code) {
     if (on_exit_) on_exit_(exit_code);
     return;
   }
-  auto once = std::make_shared<bool>(false);
-  shutdown_steps_[index]([this, index, exit_code, once,
-                          alive = guard_.watch()](Status st) {
-    if (!alive.isAlive() || *once) return;
-    *once = true;
+  shutdown_op_ = shutdown_steps_[index]([this, index, exit_code](Status st) {
     if (!st)
       D_ERR("shutdown step %zu failed: %s, continuing\n", index, st.error().message().c_str());
-    loop_.post([this, index, exit_code, alive]() {
-      if (alive.isAlive()) runShutdownSteps(index + 1, exit_code);
-    });
+    runShutdownSteps(index + 1, exit_code);
   });
 }
 

@@ -10,7 +10,11 @@
  *             STARTUP -> RUNNING, one per loop iteration. Before leaving a
  *             state, every startup step registered for it (addStartupStep)
  *             must report success; a failing step shuts the daemon down with
- *             exit code 1. This is where the event subsystem hooks the
+ *             exit code 1. A step is an operation of the project's async
+ *             shape: it returns the PendingOp of its work and completes it
+ *             once (util/async.h); the daemon holds the ops of the current
+ *             state and of the running shutdown step, so destroying the
+ *             daemon cancels their answers. This is where the event subsystem hooks the
  *             init/setup/startup events. The daemon's own step:
  *             FIRST_RECOVERY waits until a leader is known (elected here,
  *             or heard from a connected node), so RUNNING means "part of a
@@ -57,6 +61,7 @@
 #include "server/core/runstate.h"
 #include "server/core/srvid_registry.h"
 #include "server/cluster/takeover_messages.h"
+#include "util/async.h"
 #include "util/event_loop.h"
 #include "util/lifetime_guard.h"
 
@@ -72,7 +77,8 @@ struct DaemonSetup {
 class Daemon {
  public:
   using StepDone = std::function<void(Status)>;
-  using Step = std::function<void(StepDone done)>;
+  /* Starts the step's work; done runs once, on a later loop iteration. */
+  using Step = std::function<PendingOp(StepDone done)>;
 
   static Result<std::unique_ptr<Daemon>> create(EventLoop& loop, DaemonSetup setup,
                                                 UniqueFd listen_fd);
@@ -134,7 +140,9 @@ class Daemon {
   std::unique_ptr<LeaderElection> election_;
   std::unique_ptr<Banning> banning_;
   std::vector<std::pair<Runstate, Step>> startup_steps_;
-  StepDone first_recovery_done_;  // FIRST_RECOVERY waiting for a leader
+  Completer<void> first_recovery_;  // FIRST_RECOVERY waiting for a leader
+  std::vector<PendingOp> step_ops_;  // the current run state's startup steps
+  PendingOp shutdown_op_;            // the running shutdown step
   std::vector<Step> shutdown_steps_;
   std::function<void(int)> on_exit_;
   bool is_started_ = false;

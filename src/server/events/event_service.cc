@@ -162,10 +162,7 @@ Result<std::unique_ptr<EventService>> EventService::create(EventLoop& loop, Daem
 EventService::~EventService() {
   guard_.revoke();
   health_.reset();
-  init_op_.cancel();
-  setup_op_.cancel();
   startup_op_.cancel();
-  shutdown_op_.cancel();
 }
 
 Status EventService::init(EventConfig config) {
@@ -188,14 +185,14 @@ Status EventService::init(EventConfig config) {
   if (auto st = registerEventControls(daemon_.controls(), *runner_); !st) return st;
 
   daemon_.addStartupStep(Runstate::Init, [this](Daemon::StepDone done) {
-    init_op_ = runEvent(event::Event::Init, [this, done](Result<event::EventResult> r) {
+    return runEvent(event::Event::Init, [this, done](Result<event::EventResult> r) {
       if (!succeeded(r)) return done(errnoError(EIO, "init event failed: " + describeFailure(r)));
       is_init_done_ = true;
       done({});
     });
   });
   daemon_.addStartupStep(Runstate::Setup, [this](Daemon::StepDone done) {
-    setup_op_ = runEvent(event::Event::Setup, [done](Result<event::EventResult> r) {
+    return runEvent(event::Event::Setup, [done](Result<event::EventResult> r) {
       if (!succeeded(r)) return done(errnoError(EIO, "setup event failed: " + describeFailure(r)));
       done({});
     });
@@ -250,18 +247,23 @@ PendingOp EventService::ipreallocated(IpActions::Done done) {
       banOnTimeout(banSelfOnTimeout(), std::move(done)));
 }
 
-void EventService::startupEvent(Daemon::StepDone done) {
-  startup_done_ = std::move(done);
+PendingOp EventService::startupEvent(Daemon::StepDone done) {
+  auto [op, c] = makeAsync<void>(loop_, std::move(done));
+  startup_ = c;
+  // The daemon cancels the step when it is destroyed: stop retrying.
+  c.onCancel(guard_.guard([this]() {
+    startup_retry_.reset();
+    startup_op_.cancel();
+  }));
   runStartupAttempt();
+  return std::move(op);
 }
 
 void EventService::runStartupAttempt() {
   if (daemon_.isShuttingDown()) return;
   startup_op_ = runEvent(event::Event::Startup, [this](Result<event::EventResult> r) {
     if (succeeded(r)) {
-      auto done = std::move(startup_done_);
-      startup_done_ = nullptr;
-      if (done) done({});
+      std::exchange(startup_, Completer<void>{}).complete({});
       return;
     }
     D_ERR("startup event failed: %s, retrying in 5 s\n", describeFailure(r).c_str());
@@ -270,12 +272,16 @@ void EventService::runStartupAttempt() {
   });
 }
 
-void EventService::shutdownEvent(Daemon::StepDone done) {
+PendingOp EventService::shutdownEvent(Daemon::StepDone done) {
   health_->stop();
   startup_retry_.reset();
   startup_op_.cancel();
-  if (!is_init_done_) return done({});
-  shutdown_op_ = runEvent(event::Event::Shutdown, [done](Result<event::EventResult> r) {
+  if (!is_init_done_) {
+    auto [op, c] = makeAsync<void>(loop_, std::move(done));
+    c.complete({});
+    return std::move(op);
+  }
+  return runEvent(event::Event::Shutdown, [done](Result<event::EventResult> r) {
     if (!succeeded(r)) return done(errnoError(EIO, "shutdown event failed: " + describeFailure(r)));
     done({});
   });

@@ -81,8 +81,8 @@ class EventService {
   std::unique_ptr<IpActions> makeIpActions();
   /* The events.d ipreallocated alone (built-in mode). */
   PendingOp ipreallocated(IpActions::Done done);
-  void startupEvent(Daemon::StepDone done);
-  void shutdownEvent(Daemon::StepDone done);
+  PendingOp startupEvent(Daemon::StepDone done);
+  PendingOp shutdownEvent(Daemon::StepDone done);
 
   event::EventRunner& runner() { return *runner_; }
   HealthMonitor& health() { return *health_; }
@@ -109,8 +109,8 @@ class EventService {
   std::unique_ptr<HealthMonitor> health_;
   std::function<void(const std::string&)> request_run_;
   bool is_init_done_ = false;
-  PendingOp init_op_, setup_op_, startup_op_, shutdown_op_;
-  Daemon::StepDone startup_done_;
+  PendingOp startup_op_;  // the current attempt of the startup event
+  Completer<void> startup_;  // the startup step, completed by the first success
   std::unique_ptr<Timer> startup_retry_;
   LifetimeGuard guard_;
 };

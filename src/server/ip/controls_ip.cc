@@ -49,14 +49,14 @@ Status registerIpControls(ControlDispatcher& d, IpCore& core) {
   if (auto st = reg(Opcode::TakeoverIp, [&core](const ControlRequest& req, ReplySink sink) {
         auto ip = protocol::decode<protocol::PublicIp>(req.data);
         if (!ip) return sink.fail(-1, "TAKEOVER_IP: " + ip.error().message());
-        core.takeoverIp(ip->pnn, ip->addr.ip, sinkDone(std::move(sink)));
+        core.takeoverIp(ip->pnn, ip->addr.ip, sinkDone(std::move(sink))).detach();
       }); !st)
     return st;
 
   if (auto st = reg(Opcode::ReleaseIp, [&core](const ControlRequest& req, ReplySink sink) {
         auto ip = protocol::decode<protocol::PublicIp>(req.data);
         if (!ip) return sink.fail(-1, "RELEASE_IP: " + ip.error().message());
-        core.releaseIp(ip->pnn, ip->addr.ip, sinkDone(std::move(sink)));
+        core.releaseIp(ip->pnn, ip->addr.ip, sinkDone(std::move(sink))).detach();
       }); !st)
     return st;
 
@@ -124,12 +124,12 @@ Status registerIpControls(ControlDispatcher& d, IpCore& core) {
     return st;
 
   if (auto st = reg(Opcode::ReloadPublicIps, [&core](const ControlRequest&, ReplySink sink) {
-        core.reload(sinkDone(std::move(sink)));
+        core.reload(sinkDone(std::move(sink))).detach();
       }); !st)
     return st;
 
   if (auto st = reg(Opcode::Ipreallocated, [&core](const ControlRequest&, ReplySink sink) {
-        core.ipreallocated(sinkDone(std::move(sink)));
+        core.ipreallocated(sinkDone(std::move(sink))).detach();
       }); !st)
     return st;
 

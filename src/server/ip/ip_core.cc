@@ -24,7 +24,6 @@ IpCore::IpCore(EventLoop& loop, IpActions& actions, IpCoreHooks hooks)
 IpCore::~IpCore() {
   guard_.revoke();
   in_flight_.clear();
-  bulk_ops_.clear();
   announce_.clear();
 }
 
@@ -32,6 +31,33 @@ void IpCore::answer(Done done, Status st) {
   loop_.post([alive = guard_.watch(), done = std::move(done), st = std::move(st)]() {
     if (alive.isAlive() && done) done(st);
   });
+}
+
+/* ---- the public operations: each one PendingOp (util/async.h) -------- */
+
+PendingOp IpCore::asOp(Done done, const std::function<void(Done)>& start) {
+  auto [op, c] = makeAsync<void>(loop_, std::move(done));
+  start([c](Status st) mutable { c.complete(std::move(st)); });
+  return std::move(op);
+}
+
+PendingOp IpCore::takeoverIp(uint32_t pnn, const IpAddress& addr, Done done) {
+  return asOp(std::move(done), [&](Done d) { doTakeoverIp(pnn, addr, std::move(d)); });
+}
+PendingOp IpCore::releaseIp(uint32_t pnn, const IpAddress& addr, Done done) {
+  return asOp(std::move(done), [&](Done d) { doReleaseIp(pnn, addr, std::move(d)); });
+}
+PendingOp IpCore::reload(Done done) {
+  return asOp(std::move(done), [&](Done d) { doReload(std::move(d)); });
+}
+PendingOp IpCore::fence(const std::string& reason, Done done) {
+  return asOp(std::move(done), [&](Done d) { doFence(reason, std::move(d)); });
+}
+PendingOp IpCore::releaseStale(Done done) {
+  return asOp(std::move(done), [&](Done d) { doReleaseStale(std::move(d)); });
+}
+PendingOp IpCore::releaseAll(Done done) {
+  return asOp(std::move(done), [&](Done d) { doReleaseAll(std::move(d)); });
 }
 
 std::optional<std::string> IpCore::kernelIface(const IpAddress& addr) const {
@@ -57,7 +83,7 @@ Status IpCore::loadEntries(const std::vector<config::PublicAddressEntry>& entrie
 
 /* ---- TAKEOVER_IP ---------------------------------------------------- */
 
-void IpCore::takeoverIp(uint32_t pnn, const IpAddress& addr, Done done) {
+void IpCore::doTakeoverIp(uint32_t pnn, const IpAddress& addr, Done done) {
   if (pnn != table_.ownPnn()) {
     D_ERR("TAKEOVER_IP %s for node %u received on node %u, refusing\n", addr.toString().c_str(),
           pnn, table_.ownPnn());
@@ -183,7 +209,7 @@ void IpCore::startUpdateIp(PublicIpEntry& ip, std::string old_iface, std::string
 
 /* ---- RELEASE_IP ----------------------------------------------------- */
 
-void IpCore::releaseIp(uint32_t pnn, const IpAddress& addr, Done done) {
+void IpCore::doReleaseIp(uint32_t pnn, const IpAddress& addr, Done done) {
   PublicIpEntry* ip = table_.find(addr);
   if (!ip) return answer(std::move(done), {});
   announce_.erase(addr);
@@ -304,7 +330,7 @@ Status IpCore::delIp(const IpAddress& addr) {
 
 /* ---- RELOAD_PUBLIC_IPS ---------------------------------------------- */
 
-void IpCore::reload(Done done) {
+void IpCore::doReload(Done done) {
   reload_queue_.push_back(QueuedReload{std::move(done)});
   maybeStartReload();
 }
@@ -375,13 +401,11 @@ void IpCore::runReload(Done done) {
     if (auto st = addIp(e.prefix, e.ifaces); st) added++;
   }
 
-  auto pending = std::make_shared<size_t>(1);
-  auto failure = std::make_shared<std::optional<Error>>();
-  auto finish = [this, pending, failure, done = std::move(done)]() mutable {
-    if (--*pending != 0) return;
-    if (*failure) return answer(std::move(done), **failure);
+  // A change refused while busy fails the reload as a branch of its own.
+  WhenAll all([this, done = std::move(done)](const WhenAll::Summary& s) mutable {
+    if (s.first_error) return answer(std::move(done), *s.first_error);
     answer(std::move(done), {});
-  };
+  });
   for (const auto* e : to_replace) {
     PublicIpEntry* cur = table_.find(e->prefix.addr);
     if (!cur) continue;
@@ -389,8 +413,8 @@ void IpCore::runReload(Done done) {
     D_NOTICE("public IP %s changed to %s on %s\n", cur->prefix.toString().c_str(),
              e->prefix.toString().c_str(), joinIfaces(e->ifaces).c_str());
     if (cur->isBusy()) {
-      *failure = errnoError(EBUSY, "public IP " + cur->addr().toString() +
-                                       " changed while an action is in flight; reload again");
+      all.branch()(errnoError(EBUSY, "public IP " + cur->addr().toString() +
+                                         " changed while an action is in flight; reload again"));
       continue;
     }
     auto replace = [this, e]() {
@@ -401,21 +425,19 @@ void IpCore::runReload(Done done) {
       replace();
       continue;
     }
-    ++*pending;
     const config::PublicAddressEntry entry = *e;
-    startRelease(*cur, protocol::kUnknownPnn, [this, entry, failure, finish](Status st) mutable {
-      if (!st) {
-        *failure = st.error();
-      } else {
-        (void)table_.remove(entry.prefix.addr);
-        (void)table_.add(entry.prefix, entry.ifaces);
-      }
-      finish();
-    });
+    startRelease(*cur, protocol::kUnknownPnn,
+                 [this, entry, branch = all.branch()](Status st) mutable {
+                   if (st) {
+                     (void)table_.remove(entry.prefix.addr);
+                     (void)table_.add(entry.prefix, entry.ifaces);
+                   }
+                   branch(std::move(st));
+                 });
   }
   D_NOTICE("reloaded public IPs from %s: %zu added, %zu removed, %zu changed\n", path.c_str(),
            added, removed, changed);
-  finish();
+  all.seal();
 }
 
 /* ---- link state, queries ------------------------------------------- */
@@ -458,28 +480,21 @@ void IpCore::onKernelAddressRemoved(const IpAddress& addr) {
 
 /* ---- fence ------------------------------------------------------------ */
 
-void IpCore::fence(const std::string& reason, Done done) {
+void IpCore::doFence(const std::string& reason, Done done) {
   std::vector<PublicIpEntry*> targets;
   std::vector<IpPrefix> in_kernel;
   size_t deferred = 0;
-  auto pending = std::make_shared<size_t>(1);
-  auto released = std::make_shared<size_t>(0);
-  auto finish = [this, pending, released, done = std::move(done)]() mutable {
-    if (--*pending != 0) return;
-    D_NOTICE("fence: %zu public IPs released\n", *released);
+  WhenAll all([this, done = std::move(done)](const WhenAll::Summary& s) mutable {
+    D_NOTICE("fence: %zu public IPs released\n", s.ok);
     answer(std::move(done), {});
-  };
+  });
   for (PublicIpEntry* e : table_.listMutable()) {
     announce_.erase(e->addr());
     const bool in_k = kernelIface(e->addr()).has_value();
     if (e->state == IpState::Taking || e->state == IpState::Updating) {
       // Its script may still add it: release when the action completes.
-      ++*pending;
       ++deferred;
-      fence_after_action_[e->addr()].push_back([finish, released](Status st) mutable {
-        if (st) ++*released;
-        finish();
-      });
+      fence_after_action_[e->addr()].push_back(all.branch());
       if (in_k) in_kernel.push_back(e->prefix);
       continue;
     }
@@ -501,21 +516,21 @@ void IpCore::fence(const std::string& reason, Done done) {
     D_NOTICE("fence: %zu addresses deleted from the kernel\n", n);
   }
   for (PublicIpEntry* e : targets) {
-    ++*pending;
-    startRelease(*e, protocol::kUnknownPnn, [this, addr = e->addr(), finish, released](Status st) mutable {
-      if (st) {
-        ++*released;
-      } else if (PublicIpEntry* x = table_.find(addr); x && !kernelIface(addr)) {
-        D_ERR("fence: releaseip %s failed (%s); the kernel no longer has it\n",
-              addr.toString().c_str(), st.error().message().c_str());
-        table_.unassign(*x);
-        x->pnn = protocol::kUnknownPnn;
-      }
-      finish();
-    });
+    startRelease(*e, protocol::kUnknownPnn,
+                 [this, addr = e->addr(), branch = all.branch()](Status st) mutable {
+                   if (!st) {
+                     if (PublicIpEntry* x = table_.find(addr); x && !kernelIface(addr)) {
+                       D_ERR("fence: releaseip %s failed (%s); the kernel no longer has it\n",
+                             addr.toString().c_str(), st.error().message().c_str());
+                       table_.unassign(*x);
+                       x->pnn = protocol::kUnknownPnn;
+                     }
+                   }
+                   branch(std::move(st));
+                 });
   }
   fence_state_ = FenceState::Idle;
-  finish();
+  all.seal();
 }
 
 void IpCore::releaseFenced(const IpAddress& addr) {
@@ -534,10 +549,7 @@ void IpCore::releaseFenced(const IpAddress& addr) {
   startRelease(*e, protocol::kUnknownPnn, done_all);
 }
 
-void IpCore::ipreallocated(Done done) {
-  bulk_ops_.push_back(actions_.ipreallocated(std::move(done)));
-  std::erase_if(bulk_ops_, [](const PendingOp& op) { return !op.isPending(); });
-}
+PendingOp IpCore::ipreallocated(Done done) { return actions_.ipreallocated(std::move(done)); }
 
 std::vector<protocol::PublicIp> IpCore::publicIps(bool only_available) const {
   std::vector<protocol::PublicIp> out;
@@ -649,34 +661,29 @@ void IpCore::sendLocal(uint64_t srvid, const IpAddress& addr) {
 
 /* ---- start-up and shutdown ------------------------------------------ */
 
-void IpCore::releaseStale(Done done) {
+void IpCore::doReleaseStale(Done done) {
   size_t n = 0;
-  auto pending = std::make_shared<size_t>(1);
-  auto finish = [this, pending, done = std::move(done)]() mutable {
-    if (--*pending == 0) answer(std::move(done), {});
-  };
+  WhenAll all([this, done = std::move(done)](const WhenAll::Summary&) mutable {
+    answer(std::move(done), {});
+  });
   for (PublicIpEntry* e : table_.listMutable()) {
     if (e->isBusy() || !kernelIface(e->addr())) continue;
     n++;
-    ++*pending;
     D_NOTICE("start-up: removing stale public IP %s\n", e->prefix.toString().c_str());
-    startRelease(*e, protocol::kUnknownPnn, [finish](Status st) mutable {
+    startRelease(*e, protocol::kUnknownPnn, [branch = all.branch()](Status st) mutable {
       if (!st) D_ERR("start-up: %s\n", st.error().message().c_str());
-      finish();
+      branch({});  // a failed removal does not stop the start-up
     });
   }
   D_NOTICE("start-up: %zu stale public IPs to remove\n", n);
-  finish();
+  all.seal();
 }
 
-void IpCore::releaseAll(Done done) {
-  auto count = std::make_shared<size_t>(0);
-  auto pending = std::make_shared<size_t>(1);
-  auto finish = [this, pending, count, done = std::move(done)]() mutable {
-    if (--*pending != 0) return;
-    D_NOTICE("Released %zu public IPs\n", *count);
+void IpCore::doReleaseAll(Done done) {
+  WhenAll all([this, done = std::move(done)](const WhenAll::Summary& s) mutable {
+    D_NOTICE("Released %zu public IPs\n", s.ok);
     answer(std::move(done), {});
-  };
+  });
   for (PublicIpEntry* e : table_.listMutable()) {
     announce_.erase(e->addr());
     if (e->isBusy()) {
@@ -688,13 +695,9 @@ void IpCore::releaseAll(Done done) {
       table_.unassign(*e);
       continue;
     }
-    ++*pending;
-    startRelease(*e, protocol::kUnknownPnn, [finish, count](Status st) mutable {
-      if (st) ++*count;
-      finish();
-    });
+    startRelease(*e, protocol::kUnknownPnn, all.branch());
   }
-  finish();
+  all.seal();
 }
 
 }  // namespace ctdb::server

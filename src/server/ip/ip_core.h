@@ -93,14 +93,18 @@ class IpCore {
   Status loadEntries(const std::vector<config::PublicAddressEntry>& entries,
                      const std::string& filename);
 
-  /* Controls. */
-  void takeoverIp(uint32_t pnn, const IpAddress& addr, Done done);
-  void releaseIp(uint32_t pnn, const IpAddress& addr, Done done);
+  /* Controls. The asynchronous operations here and below return the
+   * project's one async shape (util/async.h): done runs once, on a later
+   * loop iteration, unless the PendingOp is cancelled or destroyed first.
+   * Cancelling drops the answer only: an IP action that started runs to
+   * its end (the table and the kernel must agree), so nothing is lost. */
+  PendingOp takeoverIp(uint32_t pnn, const IpAddress& addr, Done done);
+  PendingOp releaseIp(uint32_t pnn, const IpAddress& addr, Done done);
   Status addIp(const IpPrefix& prefix, const std::vector<std::string>& ifaces);
   Status delIp(const IpAddress& addr);
-  void reload(Done done);
+  PendingOp reload(Done done);
   Status setIfaceLink(const std::string& name, bool up);
-  void ipreallocated(Done done);
+  PendingOp ipreallocated(Done done);
   /* SEND_GRATUITOUS_ARP: first round now (its status is returned), two more
    * kGarpRounds-1 rounds on a timer. */
   Status sendGarp(const std::string& iface, const IpAddress& addr);
@@ -124,13 +128,13 @@ class IpCore {
    * shows none held. An IP whose takeip/updateip is in flight is released
    * when that action completes. done: when all releases finished. Logged
    * with reason. */
-  void fence(const std::string& reason, Done done);
+  PendingOp fence(const std::string& reason, Done done);
   FenceState fenceState() const { return fence_state_; }
 
   /* Start-up: delete every table address found on a local interface. */
-  void releaseStale(Done done);
+  PendingOp releaseStale(Done done);
   /* Shutdown: release every address we (or the kernel) hold. */
-  void releaseAll(Done done);
+  PendingOp releaseAll(Done done);
 
   void onTakeoverRunFinished();
 
@@ -148,6 +152,14 @@ class IpCore {
     Done done;
   };
 
+  /* The public operations wrap these: start(d) with d completing the op. */
+  PendingOp asOp(Done done, const std::function<void(Done)>& start);
+  void doTakeoverIp(uint32_t pnn, const IpAddress& addr, Done done);
+  void doReleaseIp(uint32_t pnn, const IpAddress& addr, Done done);
+  void doReload(Done done);
+  void doFence(const std::string& reason, Done done);
+  void doReleaseStale(Done done);
+  void doReleaseAll(Done done);
   void answer(Done done, Status st);
   void startTakeIp(PublicIpEntry& ip, std::string iface, Done done);
   /* By value: callers pass references into the entry, which assign() changes. */
@@ -175,7 +187,6 @@ class IpCore {
     Done done;
   };
   std::unordered_map<IpAddress, std::vector<ReleaseWaiter>, IpAddressHash> release_waiters_;
-  std::vector<PendingOp> bulk_ops_;  // ipreallocated
   std::unordered_map<IpAddress, Announce, IpAddressHash> announce_;
   std::deque<QueuedReload> reload_queue_;
   bool is_reloading_ = false;

@@ -170,7 +170,8 @@ size_t IpService::kernelDrop(const std::vector<IpPrefix>& prefixes) {
 void IpService::fence(const std::string& reason) {
   if (!core_) return;
   renew_queue_.clear();  // nothing left to renew
-  core_->fence(reason, [](Status) {});
+  // Nobody waits for the answer; the releases themselves always finish.
+  core_->fence(reason, [](Status) {}).detach();
 }
 
 void IpService::startRenewal(std::chrono::steady_clock::time_point started) {
@@ -368,25 +369,29 @@ Status IpService::init(IpServiceOptions options) {
   // release everything, then the shutdown event.
   daemon_.addStartupStep(Runstate::Startup, [this, after = options.after_stale_release](
                                                 Daemon::StepDone done) {
-    core_->releaseStale([after, done = std::move(done)](Status st) {
-      if (!st || !after) return done(st);
-      after(done);
+    auto [op, c] = makeAsync<void>(loop_, std::move(done));
+    step_op_ = core_->releaseStale([this, after, c](Status st) mutable {
+      if (!st || !after) return c.complete(std::move(st));
+      step_op_ = after([c](Status ev) mutable { c.complete(std::move(ev)); });
     });
+    return std::move(op);
   });
   daemon_.addShutdownStep([this, after = options.after_release_all](Daemon::StepDone done) {
     run_.cancel();
-    core_->releaseAll([after, done = std::move(done)](Status st) {
-      if (!after) return done(st);
+    auto [op, c] = makeAsync<void>(loop_, std::move(done));
+    step_op_ = core_->releaseAll([this, after, c](Status st) mutable {
+      if (!after) return c.complete(std::move(st));
       // The shutdown event runs even when a release failed (4.5 does too).
-      after([st, done](Status ev) { done(st ? ev : st); });
+      step_op_ = after([st, c](Status ev) mutable { c.complete(st ? std::move(ev) : st); });
     });
+    return std::move(op);
   });
   // A banned node releases all its public IPs (CTDB's
   // ctdb_local_node_got_banned); not with IP failover disabled.
   daemon_.banning().onBanned([this, alive = guard_.watch()]() {
     if (!alive.isAlive() || !core_ || daemon_.tunables().disableIpFailover() != 0) return;
     D_NOTICE("This node has been banned - releasing all public IPs\n");
-    core_->releaseAll([](Status) {});
+    core_->releaseAll([](Status) {}).detach();
   });
   exportLifetime();
   last_renewal_ = no_leader_since_ = std::chrono::steady_clock::now();

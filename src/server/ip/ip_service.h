@@ -128,6 +128,7 @@ class IpService {
   std::unique_ptr<IpCore> core_;
   std::unique_ptr<client::Connection> conn_;
   PendingOp run_;
+  PendingOp step_op_;  // the running start-up or shutdown step's current part
   std::unique_ptr<Timer> hold_timer_;
   std::unique_ptr<RepeatingTimer> fence_timer_;
   std::chrono::steady_clock::time_point last_renewal_{};

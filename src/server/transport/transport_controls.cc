@@ -133,21 +133,23 @@ void NodeTransport::applyPeerFlags(uint32_t pnn, uint32_t flags) {
   nodes_.modifyFlags(pnn, want & ~cur, cur & ~want);
 }
 
-void NodeTransport::sendControl(uint32_t pnn, uint32_t opcode, uint64_t srvid, uint32_t flags,
-                                std::vector<uint8_t> data, ReplyFn done) {
-  const bool wants_reply = (flags & protocol::kCtrlFlagNoReply) == 0;
-  auto fail_soon = [&](const char* why) {
-    if (!wants_reply || !done) return;
-    loop_.post([alive = guard_.watch(), done = std::move(done), why]() {
-      if (alive.isAlive()) done(ControlReply{-1, {}, std::string(why)});
-    });
+PendingOp NodeTransport::sendControl(uint32_t pnn, uint32_t opcode, uint64_t srvid,
+                                     uint32_t flags, std::vector<uint8_t> data, ReplyFn done) {
+  const bool wants_reply = (flags & protocol::kCtrlFlagNoReply) == 0 && done;
+  auto [op, completer] = makeAsync<ControlReply>(
+      loop_, [done = std::move(done)](Result<ControlReply> r) mutable {
+        done(r ? std::move(*r) : ControlReply{-1, {}, r.error().message()});
+      });
+  if (!wants_reply) op.cancel();  // nothing to answer
+  auto fail_soon = [&, c = completer](const char* why) mutable {
+    c.complete(ControlReply{-1, {}, std::string(why)});
+    return std::move(op);
   };
   Peer* p = peer(pnn);
   if (!p || !isConnected(pnn)) {
     D_INFO("node transport: control %s(%u) to node %u failed: node is disconnected\n",
            opName(opcode), opcode, pnn);
-    fail_soon("ctdb_control to disconnected node");
-    return;
+    return fail_soon("ctdb_control to disconnected node");
   }
   protocol::ReqControl c;
   c.hdr.generation = nodes_.generation();
@@ -164,15 +166,12 @@ void NodeTransport::sendControl(uint32_t pnn, uint32_t opcode, uint64_t srvid, u
     } while (reqid == 0 || pending_.contains(reqid));
   }
   c.hdr.reqid = reqid;
-  if (!sendPacket(*p, protocol::encodePacket(c))) {
-    fail_soon("ctdb_control to disconnected node");
-    return;
-  }
-  if (!wants_reply) return;
+  if (!sendPacket(*p, protocol::encodePacket(c))) return fail_soon("ctdb_control to disconnected node");
+  if (!wants_reply) return std::move(op);
   auto pend = std::make_unique<Pending>();
   pend->pnn = pnn;
   pend->opcode = opcode;
-  pend->done = std::move(done);
+  pend->completer = completer;
   std::chrono::milliseconds timeout =
       options_.control_timeout ? *options_.control_timeout
                                : std::chrono::seconds(tunables_.controlTimeout());
@@ -185,18 +184,23 @@ void NodeTransport::sendControl(uint32_t pnn, uint32_t opcode, uint64_t srvid, u
     });
   }
   pending_[reqid] = std::move(pend);
+  return std::move(op);
 }
 
 void NodeTransport::forwardControl(uint32_t pnn, ControlRequest req, ReplySink sink) {
   D_DEBUG("node transport: forwarding control %s(%u) of client %u to node %u\n",
           opName(req.opcode), req.opcode, req.client_id, pnn);
+  // Detached: a forwarded control is always answered, by the peer, a
+  // time-out, the peer's loss, or (with the transport gone) the sink's own
+  // -1 on destruction.
   if (!req.wantsReply()) {
-    sendControl(pnn, req.opcode, req.srvid, req.flags, std::move(req.data), nullptr);
+    sendControl(pnn, req.opcode, req.srvid, req.flags, std::move(req.data), nullptr).detach();
     return;
   }
   auto s = std::make_shared<ReplySink>(std::move(sink));
   sendControl(pnn, req.opcode, req.srvid, req.flags, std::move(req.data),
-              [s](ControlReply r) { s->reply(std::move(r)); });
+              [s](ControlReply r) { s->reply(std::move(r)); })
+      .detach();
 }
 
 void NodeTransport::completePending(uint32_t reqid, ControlReply reply) {
@@ -206,7 +210,7 @@ void NodeTransport::completePending(uint32_t reqid, ControlReply reply) {
   pending_.erase(it);
   // The timer may be the caller: let it unwind before it is destroyed.
   if (pend->timer) loop_.deleteLater(std::move(pend->timer));
-  if (pend->done) pend->done(std::move(reply));
+  pend->completer.complete(std::move(reply));  // ignored if the sender cancelled
 }
 
 void NodeTransport::failPendingFor(uint32_t pnn, const std::string& why) {

@@ -36,7 +36,9 @@
  * Controls: sendControl() sends REQ_CONTROL to P with a reqid of ours and
  * calls `done` once with the REPLY_CONTROL, or with -1 when P is (or
  * becomes) disconnected, or after ControlTimeout seconds; `done` never runs
- * synchronously inside sendControl(). forwardControl() is that for a local
+ * synchronously inside sendControl(). It returns the PendingOp of that
+ * answer (util/async.h): cancelling it drops the answer (a late reply is
+ * then discarded); with NO_REPLY or no `done` the op is empty. forwardControl() is that for a local
  * client's control whose destnode is another PNN (the client's ReplySink
  * gets the reply, so it goes out with the client's own reqid). A REQ_CONTROL
  * from a peer is dispatched through the ControlDispatcher as a local one
@@ -76,6 +78,7 @@
 #include "server/core/node_state.h"
 #include "util/event_loop.h"
 #include "util/ip_address.h"
+#include "util/async.h"
 #include "util/lifetime_guard.h"
 
 namespace ctdb::server {
@@ -125,8 +128,8 @@ class NodeTransport final : public Transport {
 
   void sendToNode(uint32_t pnn, const protocol::ReqMessage& msg) override;
 
-  void sendControl(uint32_t pnn, uint32_t opcode, uint64_t srvid, uint32_t flags,
-                   std::vector<uint8_t> data, ReplyFn done);
+  PendingOp sendControl(uint32_t pnn, uint32_t opcode, uint64_t srvid, uint32_t flags,
+                        std::vector<uint8_t> data, ReplyFn done);
   void forwardControl(uint32_t pnn, ControlRequest req, ReplySink sink);
 
   bool isConnected(uint32_t pnn) const;
@@ -148,7 +151,7 @@ class NodeTransport final : public Transport {
   struct Pending {
     uint32_t pnn = 0;
     uint32_t opcode = 0;
-    ReplyFn done;
+    Completer<ControlReply> completer;
     std::unique_ptr<Timer> timer;
   };
 

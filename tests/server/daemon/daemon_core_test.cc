@@ -150,19 +150,27 @@ TEST_F(DaemonCoreTest, RemoteDestinationFailsUntilTransportExists) {
 }
 
 TEST_F(DaemonCoreTest, StartupWalksRunstatesAndWaitsForSteps) {
-  std::optional<Daemon::StepDone> setup_done;
-  daemon_->addStartupStep(Runstate::Setup, [&](Daemon::StepDone d) { setup_done = d; });
+  std::optional<Completer<void>> setup_done;
+  daemon_->addStartupStep(Runstate::Setup, [&](Daemon::StepDone d) {
+    auto [op, c] = makeAsync<void>(*loop_, std::move(d));
+    setup_done = c;
+    return std::move(op);
+  });
   daemon_->start();
   ASSERT_TRUE(loop_->runUntil([&] { return setup_done.has_value(); }, 2000ms));
   loop_->runUntil([] { return false; }, 50ms);
   EXPECT_EQ(daemon_->runstate().current(), Runstate::Setup);
-  (*setup_done)(Status{});
+  setup_done->complete(Status{});
   ASSERT_TRUE(loop_->runUntil(
       [&] { return daemon_->runstate().current() == Runstate::Running; }, 2000ms));
 }
 
 TEST_F(DaemonCoreTest, FailingStartupStepShutsDownWithExitCode1) {
-  daemon_->addStartupStep(Runstate::Init, [](Daemon::StepDone d) { d(makeError("init failed")); });
+  daemon_->addStartupStep(Runstate::Init, [&](Daemon::StepDone d) {
+    auto [op, c] = makeAsync<void>(*loop_, std::move(d));
+    c.complete(makeError("init failed"));
+    return std::move(op);
+  });
   daemon_->start();
   ASSERT_TRUE(loop_->runUntil([&] { return exit_code_.has_value(); }, 2000ms));
   EXPECT_EQ(*exit_code_, 1);
@@ -174,7 +182,9 @@ TEST_F(DaemonCoreTest, ShutdownControlClosesClientsAndExitsZero) {
   bool step_ran = false;
   daemon_->addShutdownStep([&](Daemon::StepDone d) {
     step_ran = true;
-    d(Status{});
+    auto [op, c] = makeAsync<void>(*loop_, std::move(d));
+    c.complete(Status{});
+    return std::move(op);
   });
   auto c = connect();
   c->sendControl(Opcode::Shutdown, {}, 0, protocol::kCtrlFlagNoReply);

@@ -117,19 +117,19 @@ class IpCoreTest : public ::testing::Test {
     loop_.reset();
   }
   /* Runs op and pumps the loop until its Done fired. */
-  Status wait(const std::function<void(IpCore::Done)>& op) {
+  Status wait(const std::function<PendingOp(IpCore::Done)>& start) {
     std::optional<Status> r;
-    op([&](Status st) { r = st; });
+    PendingOp op = start([&](Status st) { r = st; });
     loop_->runUntil([&] { return r.has_value(); }, 2000ms);
     EXPECT_TRUE(r.has_value());
     EXPECT_EQ(core_->table().checkInvariants(), "");
     return r.value_or(makeError("timeout"));
   }
   Status take(const char* ip, uint32_t pnn = 0) {
-    return wait([&](IpCore::Done d) { core_->takeoverIp(pnn, A(ip), std::move(d)); });
+    return wait([&](IpCore::Done d) { return core_->takeoverIp(pnn, A(ip), std::move(d)); });
   }
   Status release(const char* ip, uint32_t pnn = protocol::kUnknownPnn) {
-    return wait([&](IpCore::Done d) { core_->releaseIp(pnn, A(ip), std::move(d)); });
+    return wait([&](IpCore::Done d) { return core_->releaseIp(pnn, A(ip), std::move(d)); });
   }
   void add(const char* ip, std::vector<std::string> ifaces) {
     ASSERT_TRUE(core_->addIp(P(ip), ifaces).ok());
@@ -242,8 +242,8 @@ TEST_F(IpCoreTest, FailedUpdateipRestoresOldIfaceAndPnn) {
 TEST_F(IpCoreTest, SecondActionWhileOneInFlightIsRefused) {
   add("198.19.0.1/16", {"eth0"});
   std::optional<Status> first, second;
-  core_->takeoverIp(0, A("198.19.0.1"), [&](Status st) { first = st; });
-  core_->releaseIp(protocol::kUnknownPnn, A("198.19.0.1"), [&](Status st) { second = st; });
+  PendingOp op1 = core_->takeoverIp(0, A("198.19.0.1"), [&](Status st) { first = st; });
+  PendingOp op2 = core_->releaseIp(protocol::kUnknownPnn, A("198.19.0.1"), [&](Status st) { second = st; });
   loop_->runUntil([&] { return first && second; }, 2000ms);
   ASSERT_TRUE(first && second);
   EXPECT_TRUE(first->ok());
@@ -304,8 +304,8 @@ TEST_F(IpCoreTest, ReleaseDuringReleaseGetsThatReleasesResult) {
   add("198.19.0.1/16", {"eth0"});
   ASSERT_TRUE(take("198.19.0.1").ok());
   std::optional<Status> first, second;
-  core_->releaseIp(protocol::kUnknownPnn, A("198.19.0.1"), [&](Status st) { first = st; });
-  core_->releaseIp(2, A("198.19.0.1"), [&](Status st) { second = st; });
+  PendingOp op3 = core_->releaseIp(protocol::kUnknownPnn, A("198.19.0.1"), [&](Status st) { first = st; });
+  PendingOp op4 = core_->releaseIp(2, A("198.19.0.1"), [&](Status st) { second = st; });
   loop_->runUntil([&] { return first && second; }, 2000ms);
   ASSERT_TRUE(first && second);
   EXPECT_TRUE(first->ok());
@@ -321,8 +321,8 @@ TEST_F(IpCoreTest, ReleaseDuringFailingReleaseFailsToo) {
   ASSERT_TRUE(take("198.19.0.1").ok());
   actions_->keep_on_release = true;
   std::optional<Status> first, second;
-  core_->releaseIp(protocol::kUnknownPnn, A("198.19.0.1"), [&](Status st) { first = st; });
-  core_->releaseIp(2, A("198.19.0.1"), [&](Status st) { second = st; });
+  PendingOp op5 = core_->releaseIp(protocol::kUnknownPnn, A("198.19.0.1"), [&](Status st) { first = st; });
+  PendingOp op6 = core_->releaseIp(2, A("198.19.0.1"), [&](Status st) { second = st; });
   loop_->runUntil([&] { return first && second; }, 2000ms);
   ASSERT_TRUE(first && second);
   EXPECT_FALSE(first->ok());
@@ -406,10 +406,10 @@ TEST_F(IpCoreTest, ReleaseAllAndReleaseStale) {
   add("198.19.0.1/16", {"eth0"});
   add("198.19.0.2/16", {"eth0"});
   kernel_[A("198.19.0.2")] = "eth1";  // stale
-  ASSERT_TRUE(wait([&](IpCore::Done d) { core_->releaseStale(std::move(d)); }).ok());
+  ASSERT_TRUE(wait([&](IpCore::Done d) { return core_->releaseStale(std::move(d)); }).ok());
   EXPECT_TRUE(kernel_.empty());
   ASSERT_TRUE(take("198.19.0.1").ok());
-  ASSERT_TRUE(wait([&](IpCore::Done d) { core_->releaseAll(std::move(d)); }).ok());
+  ASSERT_TRUE(wait([&](IpCore::Done d) { return core_->releaseAll(std::move(d)); }).ok());
   EXPECT_TRUE(kernel_.empty());
   EXPECT_EQ(entry("198.19.0.1").state, IpState::Unassigned);
 }
@@ -427,7 +427,7 @@ TEST_F(IpCoreTest, FenceDeletesFromKernelFirstThenReleasesEach) {
   ASSERT_TRUE(take("198.19.0.1").ok());
   ASSERT_TRUE(take("198.19.0.2").ok());
   actions_->log.clear();
-  ASSERT_TRUE(wait([&](IpCore::Done d) { core_->fence("test", std::move(d)); }).ok());
+  ASSERT_TRUE(wait([&](IpCore::Done d) { return core_->fence("test", std::move(d)); }).ok());
   // Kernel delete first, newest first (the table's order), only held ones.
   EXPECT_EQ(dropped_, (std::vector<std::string>{"198.19.0.2/16", "198.19.0.1/16"}));
   EXPECT_TRUE(kernel_.empty());
@@ -443,9 +443,9 @@ TEST_F(IpCoreTest, FenceDeletesFromKernelFirstThenReleasesEach) {
 TEST_F(IpCoreTest, FenceDuringTakeipReleasesWhenItCompletes) {
   add("198.19.0.1/16", {"eth0"});
   std::optional<Status> taken;
-  core_->takeoverIp(0, A("198.19.0.1"), [&](Status st) { taken = st; });
+  PendingOp op7 = core_->takeoverIp(0, A("198.19.0.1"), [&](Status st) { taken = st; });
   ASSERT_EQ(entry("198.19.0.1").state, IpState::Taking);
-  ASSERT_TRUE(wait([&](IpCore::Done d) { core_->fence("test", std::move(d)); }).ok());
+  ASSERT_TRUE(wait([&](IpCore::Done d) { return core_->fence("test", std::move(d)); }).ok());
   ASSERT_TRUE(taken.has_value());
   EXPECT_FALSE(taken->ok());  // the run must not count it as hosted
   EXPECT_TRUE(kernel_.empty());
@@ -457,7 +457,7 @@ TEST_F(IpCoreTest, FenceFailedReleaseStillLeavesTableTruthful) {
   add("198.19.0.1/16", {"eth0"});
   ASSERT_TRUE(take("198.19.0.1").ok());
   actions_->fail_next = true;  // the releaseip script fails
-  ASSERT_TRUE(wait([&](IpCore::Done d) { core_->fence("test", std::move(d)); }).ok());
+  ASSERT_TRUE(wait([&](IpCore::Done d) { return core_->fence("test", std::move(d)); }).ok());
   EXPECT_TRUE(kernel_.empty());
   EXPECT_EQ(entry("198.19.0.1").state, IpState::Unassigned);
   EXPECT_EQ(entry("198.19.0.1").pnn, protocol::kUnknownPnn);
@@ -500,7 +500,7 @@ class IpReloadTest : public IpCoreTest {
     IpCoreTest::TearDown();
   }
   void write(const std::string& text) { std::ofstream(path_) << text; }
-  Status reload() { return wait([&](IpCore::Done d) { core_->reload(std::move(d)); }); }
+  Status reload() { return wait([&](IpCore::Done d) { return core_->reload(std::move(d)); }); }
   std::string path_;
 };
 
@@ -545,7 +545,7 @@ TEST_F(IpReloadTest, QueuedWhileTakeoverRunInProgress) {
   write("198.19.0.7/16 eth0\n");
   run_in_progress_ = true;
   std::optional<Status> r;
-  core_->reload([&](Status st) { r = st; });
+  PendingOp op8 = core_->reload([&](Status st) { r = st; });
   loop_->runUntil([&] { return r.has_value(); }, 100ms);
   EXPECT_FALSE(r.has_value());
   EXPECT_EQ(core_->table().size(), 0u);

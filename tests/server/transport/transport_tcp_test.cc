@@ -270,8 +270,8 @@ TEST_F(TransportTest, ForwardedControlIsAnsweredByTheRemoteDispatcher) {
 TEST_F(TransportTest, ControlToDisconnectedNodeFailsPromptlyNotSynchronously) {
   makeNodes(3);
   std::optional<ControlReply> got;
-  node(0).transport->sendControl(2, static_cast<uint32_t>(Opcode::GetPid), 0, 0, {},
-                                 [&](ControlReply r) { got = std::move(r); });
+  PendingOp op = node(0).transport->sendControl(2, static_cast<uint32_t>(Opcode::GetPid), 0, 0,
+                                                {}, [&](ControlReply r) { got = std::move(r); });
   EXPECT_FALSE(got.has_value());
   ASSERT_TRUE(pump([&] { return got.has_value(); }, 500ms));
   EXPECT_EQ(-1, got->status);
@@ -291,8 +291,8 @@ TEST_F(TransportTest, UnansweredControlTimesOutAndLateReplyIsDropped) {
   }).ok());
   std::optional<ControlReply> got;
   auto start = std::chrono::steady_clock::now();
-  node(0).transport->sendControl(1, static_cast<uint32_t>(Opcode::GetPid), 0, 0, {},
-                                 [&](ControlReply r) { got = std::move(r); });
+  PendingOp op = node(0).transport->sendControl(1, static_cast<uint32_t>(Opcode::GetPid), 0, 0,
+                                                {}, [&](ControlReply r) { got = std::move(r); });
   ASSERT_TRUE(pump([&] { return got.has_value(); }));
   EXPECT_GE(std::chrono::steady_clock::now() - start, 90ms);
   EXPECT_EQ(-1, got->status);
@@ -320,9 +320,11 @@ TEST_F(TransportTest, LostNodeFailsAllItsOutstandingControlsAtOnce) {
       held.push_back(std::move(s));
     }).ok());
   std::vector<std::pair<uint32_t, int32_t>> results;
+  std::vector<PendingOp> ops;
   for (uint32_t k : {1u, 1u, 1u, 2u})
-    node(0).transport->sendControl(k, static_cast<uint32_t>(Opcode::GetPid), 0, 0, {},
-                                   [&results, k](ControlReply r) { results.emplace_back(k, r.status); });
+    ops.push_back(node(0).transport->sendControl(
+        k, static_cast<uint32_t>(Opcode::GetPid), 0, 0, {},
+        [&results, k](ControlReply r) { results.emplace_back(k, r.status); }));
   ASSERT_TRUE(pump([&] { return held.size() == 4; }));
   std::vector<std::pair<uint32_t, bool>> changes;
   node(0).transport->onConnectionChange([&](uint32_t p, bool c) { changes.emplace_back(p, c); });
