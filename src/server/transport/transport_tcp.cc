@@ -17,10 +17,15 @@ namespace ctdb::server {
 namespace NF = protocol::NodeFlags;
 using namespace std::chrono_literals;
 
-namespace {
-
-
-}  // namespace
+const char* toString(PeerState s) {
+  switch (s) {
+    case PeerState::Silent: return "silent";
+    case PeerState::Failing: return "failing";
+    case PeerState::Heard: return "heard";
+    case PeerState::Connected: return "connected";
+  }
+  return "?";
+}
 
 Result<UniqueFd> openNodeListener(const IpAddress& addr, uint16_t port) {
   UniqueFd fd(::socket(addr.isV4() ? AF_INET : AF_INET6,
@@ -45,8 +50,7 @@ struct NodeTransport::Peer {
   std::unique_ptr<NodeLink> in;   // the peer's to us
   uint64_t out_serial = 0;
   uint64_t in_serial = 0;
-  bool has_heard = false;  // a packet arrived since the peer was last declared dead
-  bool has_failed_connect = false;  // log only the first failure of a series
+  PeerState state = PeerState::Silent;  // changed only by setState()
   std::chrono::milliseconds backoff{0};
   std::unique_ptr<Timer> retry_timer;
   std::chrono::steady_clock::time_point out_started{};  // last connectOut()
@@ -94,6 +98,27 @@ const NodeTransport::Peer* NodeTransport::peer(uint32_t pnn) const {
 }
 
 std::string NodeTransport::peerName(const Peer& p) const { return p.addr.toString(); }
+
+std::optional<PeerState> NodeTransport::peerState(uint32_t pnn) const {
+  const Peer* p = peer(pnn);
+  if (!p) return std::nullopt;
+  return p->state;
+}
+
+void NodeTransport::setState(Peer& p, PeerState s, const char* why) {
+  if (p.state == s) return;
+  D_DEBUG("node transport: node %u %s -> %s (%s)\n", p.pnn, toString(p.state), toString(s), why);
+  p.state = s;
+}
+
+void NodeTransport::noteConnectFailed(Peer& p, const char* what, const std::string& why) {
+  if (p.state == PeerState::Silent) {
+    D_INFO("node transport: %s %s failed: %s, retrying\n", what, peerName(p).c_str(),
+           why.c_str());
+    setState(p, PeerState::Failing, "connect failed");
+  }
+  scheduleReconnect(p);
+}
 
 bool NodeTransport::isConnected(uint32_t pnn) const {
   return peer(pnn) != nullptr && (nodes_.flags(pnn) & NF::kDisconnected) == 0;
@@ -222,24 +247,18 @@ void NodeTransport::onAccept() {
 void NodeTransport::connectOut(Peer& p) {
   if (p.out || !options_.is_connecting) return;
   const IpAddress own = nodes_.nodeMap().nodes[nodes_.ownPnn()].addr.ip;
-  auto fail = [&](const char* what, int err) {
-    if (!p.has_failed_connect)
-      D_INFO("node transport: %s for %s failed: %s, retrying\n", what, peerName(p).c_str(),
-             strerror(err));
-    p.has_failed_connect = true;
-    scheduleReconnect(p);
-  };
+  auto fail = [&](const char* what, int err) { noteConnectFailed(p, what, strerror(err)); };
   UniqueFd fd(::socket(p.addr.isV4() ? AF_INET : AF_INET6,
                        SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return fail("socket", errno);
+  if (!fd.valid()) return fail("socket for", errno);
   sockaddr_storage ss;
   socklen_t len = toSockaddr(own, 0, ss);
   // The peer identifies us by the source address: it must be our node address.
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) < 0) return fail("bind", errno);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) < 0) return fail("bind for", errno);
   len = toSockaddr(p.addr, options_.port, ss);
   bool is_connecting = false;
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) < 0) {
-    if (errno != EINPROGRESS) return fail("connect", errno);
+    if (errno != EINPROGRESS) return fail("connect to", errno);
     is_connecting = true;
   }
   p.out = makeLink(p, true, std::move(fd), is_connecting);
@@ -254,10 +273,7 @@ void NodeTransport::connectOut(Peer& p) {
     Peer* q = peer(pnn);
     if (!q || !q->out || q->out_serial != serial || !q->out->isConnecting()) return;
     dropLink(q->out);
-    if (!q->has_failed_connect)
-      D_INFO("node transport: connect to %s timed out, retrying\n", peerName(*q).c_str());
-    q->has_failed_connect = true;
-    scheduleReconnect(*q);
+    noteConnectFailed(*q, "connect to", "timed out");
   });
 }
 
@@ -274,11 +290,11 @@ void NodeTransport::scheduleReconnect(Peer& p) {
 void NodeTransport::onOutgoingUp(Peer& p) {
   p.connect_timer.reset();
   p.backoff = options_.reconnect_min;
-  p.has_failed_connect = false;
+  if (p.state == PeerState::Failing) setState(p, PeerState::Silent, "connected out");
   D_INFO("node transport: connected out to node %u (%s)\n", p.pnn, peerName(p).c_str());
   const uint32_t f = nodes_.localFlags();
   pushOwnFlags(p, f, f);
-  if (p.has_heard) markConnected(p);
+  if (p.state == PeerState::Heard) markConnected(p);
 }
 
 void NodeTransport::onLinkError(uint32_t pnn, bool is_outgoing, uint64_t serial,
@@ -296,23 +312,21 @@ void NodeTransport::onLinkError(uint32_t pnn, bool is_outgoing, uint64_t serial,
   if (link->isConnecting()) {
     dropLink(link);
     p->connect_timer.reset();
-    if (!p->has_failed_connect)
-      D_INFO("node transport: connection to %s: %s, retrying\n", peerName(*p).c_str(),
-             reason.c_str());
-    p->has_failed_connect = true;
-    scheduleReconnect(*p);
+    noteConnectFailed(*p, "connection to", reason);
     return;
   }
   markDead(*p, "connection to it lost: " + reason);
 }
 
 void NodeTransport::noteReceived(Peer& p) {
-  p.has_heard = true;
   nodes_.noteHeard(p.pnn, loop_.now());
-  if ((nodes_.flags(p.pnn) & NF::kDisconnected) && p.out && p.out->isUp()) markConnected(p);
+  if (p.state == PeerState::Connected) return;
+  setState(p, PeerState::Heard, "packet received");
+  if (p.out && p.out->isUp()) markConnected(p);
 }
 
 void NodeTransport::markConnected(Peer& p) {
+  setState(p, PeerState::Connected, "heard and connected out");
   if (!(nodes_.flags(p.pnn) & NF::kDisconnected)) return;
   nodes_.modifyFlags(p.pnn, 0, NF::kDisconnected);
   D_NOTICE("node transport: connected to %s - %u connected\n", peerName(p).c_str(),
@@ -326,7 +340,7 @@ void NodeTransport::markDead(Peer& p, const std::string& reason) {
   dropLink(p.out);
   dropLink(p.in);
   p.connect_timer.reset();
-  p.has_heard = false;
+  setState(p, PeerState::Silent, "declared dead");
   nodes_.modifyFlags(p.pnn, NF::kDisconnected | NF::kUnhealthy, 0);
   if (was_connected) {
     D_NOTICE("node transport: node %s is dead: %u connected (%s)\n", peerName(p).c_str(),

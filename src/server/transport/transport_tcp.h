@@ -99,6 +99,24 @@ struct TransportOptions {
   std::optional<std::chrono::milliseconds> control_timeout;
 };
 
+/* Where the conversation with one peer stands; one field per peer, changed
+ * only through NodeTransport::setState(), which logs every transition.
+ *   Silent     not connected, nothing heard since the peer was last
+ *              declared dead (or ever); our connect attempts have not
+ *              failed in this series.
+ *   Failing    not connected, nothing heard, and an attempt of the current
+ *              series failed (logged once; later failures are not).
+ *   Heard      a packet arrived from the peer, but our outgoing connection
+ *              is not up yet.
+ *   Connected  our outgoing connection is up and the peer was heard:
+ *              NodeState's DISCONNECTED flag of the peer is clear.
+ * Transitions: connect failure Silent->Failing; outgoing up Failing->Silent
+ * and Heard->Connected; packet received Silent/Failing->Heard, or
+ * ->Connected when our outgoing connection is up; declared dead (link
+ * lost, keepalive timeout, dropAllLinks) any->Silent. */
+enum class PeerState { Silent, Failing, Heard, Connected };
+const char* toString(PeerState s);
+
 struct TransportStats {
   uint64_t packets_in = 0;
   uint64_t keepalives_sent = 0;
@@ -140,6 +158,8 @@ class NodeTransport final : public Transport {
   size_t pendingControls() const { return pending_.size(); }
   void onConnectionChange(ConnectionListener fn) { listeners_.push_back(std::move(fn)); }
   const TransportStats& stats() const { return stats_; }
+  /* nullopt for ourselves, deleted and unknown PNNs. */
+  std::optional<PeerState> peerState(uint32_t pnn) const;
 
   /* Test seams: use an already connected stream as our outgoing connection
    * to pnn, or as pnn's connection to us. */
@@ -166,6 +186,8 @@ class NodeTransport final : public Transport {
   void onOutgoingUp(Peer& p);
   void onLinkError(uint32_t pnn, bool is_outgoing, uint64_t serial, const std::string& reason);
   void dropLink(std::unique_ptr<NodeLink>& link);
+  void setState(Peer& p, PeerState s, const char* why);
+  void noteConnectFailed(Peer& p, const char* what, const std::string& why);
   void markConnected(Peer& p);
   void markDead(Peer& p, const std::string& reason);
   void keepaliveTick();

@@ -44,10 +44,13 @@ std::vector<config::NodeEntry> nodeList(size_t n) {
 }
 
 struct TestNode {
-  TestNode(EventLoop& loop, uint32_t pnn, size_t n, TransportOptions opts)
+  /* is_connecting: only for tests that want connect attempts to fail (the
+   * node addresses are not local here, so bind() refuses them). */
+  TestNode(EventLoop& loop, uint32_t pnn, size_t n, TransportOptions opts,
+           bool is_connecting = false)
       : nodes(nodeList(n), pnn, 0),
         router(nodes, srvids, [](ClientId, std::vector<uint8_t>) { return true; }, local) {
-    opts.is_connecting = false;
+    opts.is_connecting = is_connecting;
     transport = std::make_unique<NodeTransport>(loop, nodes, router, dispatcher, tunables, opts);
     router.setTransport(*transport);
     router.registerInternalHandler(kTestSrvid, [this](uint64_t, std::span<const uint8_t> d) {
@@ -430,6 +433,46 @@ TEST_F(TransportTest, PeerHeardAfterDeathReconnects) {
   raw.send(flagPush(1, 0, 1, NF::kPermanentlyDisabled));
   ASSERT_TRUE(pump([&] { return connected(0, 1); }));
   EXPECT_EQ(NF::kPermanentlyDisabled, node(0).nodes.flags(1));
+}
+
+TEST_F(TransportTest, PeerStateNamesEachStepOfTheConversation) {
+  makeNodes(2);
+  EXPECT_EQ(std::nullopt, node(0).transport->peerState(0));  // ourselves
+  EXPECT_EQ(std::nullopt, node(0).transport->peerState(7));
+  EXPECT_EQ(PeerState::Silent, node(0).transport->peerState(1));
+  {
+    // The peer's connection to us comes first: heard, not yet connected.
+    auto [in, raw_in] = streamPair();
+    node(0).transport->adoptIncoming(1, std::move(in));
+    RawPeer raw{std::move(raw_in), protocol::PacketFramer()};
+    raw.send(flagPush(1, 0, 1, 0));
+    ASSERT_TRUE(pump([&] { return node(0).transport->peerState(1) == PeerState::Heard; }));
+    EXPECT_FALSE(connected(0, 1));
+    // Our outgoing connection comes up: connected.
+    auto [out, seen_out] = streamPair();
+    node(0).transport->adoptOutgoing(1, std::move(out));
+    EXPECT_EQ(PeerState::Connected, node(0).transport->peerState(1));
+    EXPECT_TRUE(connected(0, 1));
+  }  // the peer's ends close: declared dead
+  ASSERT_TRUE(pump([&] { return !connected(0, 1); }));
+  EXPECT_EQ(PeerState::Silent, node(0).transport->peerState(1));
+}
+
+TEST_F(TransportTest, FailedConnectAttemptsMakeThePeerFailingUntilHeard) {
+  TransportOptions o;
+  o.keepalive_interval = 10s;
+  o.reconnect_min = 10ms;
+  TestNode n0(*loop_, 0, 2, o, /*is_connecting=*/true);
+  n0.transport->start();  // bind() to 198.18.0.1 fails: not a local address here
+  EXPECT_EQ(PeerState::Failing, n0.transport->peerState(1));
+  auto [in, raw_in] = streamPair();
+  n0.transport->adoptIncoming(1, std::move(in));
+  RawPeer raw{std::move(raw_in), protocol::PacketFramer()};
+  raw.send(flagPush(1, 0, 1, 0));
+  ASSERT_TRUE(pump([&] { return n0.transport->peerState(1) == PeerState::Heard; }));
+  auto [out, seen_out] = streamPair();
+  n0.transport->adoptOutgoing(1, std::move(out));
+  EXPECT_EQ(PeerState::Connected, n0.transport->peerState(1));
 }
 
 TEST_F(TransportTest, GarbageOnIncomingLinkDropsThatLink) {
