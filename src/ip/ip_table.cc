@@ -114,7 +114,7 @@ void IpTable::unassign(PublicIpEntry& ip) {
 }
 
 bool IpTable::hasUsableIface(const PublicIpEntry& ip) const {
-  if (ip.delete_pending) return false;
+  if (ip.isDeletePending()) return false;
   if (ip.iface) {
     const IfaceEntry* cur = ifaces_.find(*ip.iface);
     if (cur && cur->link_up) return true;
@@ -159,6 +159,26 @@ std::string IpTable::checkInvariants() const {
     if (ife.users != users[ife.name]) return "iface " + ife.name + " user count wrong";
   }
   return {};
+}
+
+const char* toString(IpMembership m) {
+  switch (m) {
+    case IpMembership::Configured: return "configured";
+    case IpMembership::DeletePending: return "delete-pending";
+  }
+  return "?";
+}
+
+bool IpTable::markDeletePending(PublicIpEntry& ip) {
+  if (ip.membership != IpMembership::Configured) return false;
+  ip.membership = IpMembership::DeletePending;
+  return true;
+}
+
+bool IpTable::cancelDeletion(PublicIpEntry& ip) {
+  if (ip.membership != IpMembership::DeletePending) return false;
+  ip.membership = IpMembership::Configured;
+  return true;
 }
 
 }  // namespace ctdb::server

@@ -13,7 +13,7 @@
  *
  * Public IPs: {prefix (address + mask), allowed ifaces in file order,
  * current iface (or none), pnn = this node's belief of the owner (or
- * kUnknownPnn), state, delete_pending}. Listed newest first (an added IP
+ * kUnknownPnn), state, membership}. Listed newest first (an added IP
  * goes to the front), which is GET_PUBLIC_IPS order as captured from 4.17.
  *
  * State enum (instead of CTDB's iface/update_in_flight flag soup):
@@ -24,6 +24,18 @@
  *   Releasing   releaseip running; current iface (if any) still counted.
  * isBusy() == Taking/Updating/Releasing: at most one action per IP is ever in
  * flight; callers refuse a second one (CTDB's update_in_flight → -1).
+ *
+ * Membership enum (CTDB's vnn->delete_pending), whether the IP is still in
+ * the configuration. It is a second enum, not more IpStates, because it is
+ * independent of the action state: a DEL_PUBLIC_IP can arrive in any of the
+ * five states, and folding it in would double them.
+ *   Configured     listed in the configuration.
+ *   DeletePending  deleted while this node hosted it (or was taking or
+ *                  releasing it): it stays until released, then goes.
+ * Transitions: markDeletePending() Configured->DeletePending (DEL_PUBLIC_IP
+ * of a hosted IP); cancelDeletion() DeletePending->Configured (the same IP
+ * re-added before its release). A DeletePending IP is never offered for
+ * hosting (hasUsableIface).
  *
  * Invariants (checkInvariants() verifies them, tests call it):
  *   - Unassigned <=> current iface empty, except Releasing which may have
@@ -81,15 +93,19 @@ class IfaceTable {
 enum class IpState { Unassigned, Taking, Held, Updating, Releasing };
 const char* toString(IpState s);
 
+enum class IpMembership { Configured, DeletePending };
+const char* toString(IpMembership m);
+
 struct PublicIpEntry {
   IpPrefix prefix;
   std::vector<std::string> ifaces;  // allowed, file order
   std::optional<std::string> iface; // current iface on this node
   uint32_t pnn = protocol::kUnknownPnn;
   IpState state = IpState::Unassigned;
-  bool delete_pending = false;
+  IpMembership membership = IpMembership::Configured;  // see the header
 
   const IpAddress& addr() const { return prefix.addr; }
+  bool isDeletePending() const { return membership == IpMembership::DeletePending; }
   bool isBusy() const {
     return state == IpState::Taking || state == IpState::Updating ||
            state == IpState::Releasing;
@@ -120,6 +136,11 @@ class IpTable {
   /* Clears the current iface (dropping its reference); pnn -> unknown if it
    * was own PNN. State -> Unassigned. */
   void unassign(PublicIpEntry& ip);
+
+  /* Membership transitions (header). Each returns false, changing nothing,
+   * when the IP is not in the state the transition starts from. */
+  bool markDeletePending(PublicIpEntry& ip);
+  bool cancelDeletion(PublicIpEntry& ip);
 
   /* §2.3 rules 3-4 (rules 1-2, runstate and node flags, are the caller's):
    * not delete-pending, and the current iface is up or any allowed existing

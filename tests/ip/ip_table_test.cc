@@ -132,3 +132,26 @@ TEST(IpTable, ScalesTo4096Ips) {
 
 }  // namespace
 }  // namespace ctdb::server
+
+namespace ctdb::server {
+namespace {
+
+TEST(IpTable, MembershipTransitionsAreNamedAndOneWayEach) {
+  IpTable t(0);
+  ASSERT_TRUE(t.add(*IpPrefix::parse("198.18.1.1/24"), {"eth0"}).ok());
+  PublicIpEntry* e = t.find(*IpAddress::parse("198.18.1.1"));
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->membership, IpMembership::Configured);
+  EXPECT_TRUE(t.hasUsableIface(*e));
+  EXPECT_FALSE(t.cancelDeletion(*e));  // nothing to cancel
+  EXPECT_TRUE(t.markDeletePending(*e));
+  EXPECT_FALSE(t.markDeletePending(*e));  // already pending
+  EXPECT_TRUE(e->isDeletePending());
+  EXPECT_FALSE(t.hasUsableIface(*e));  // never offered for hosting
+  EXPECT_TRUE(t.cancelDeletion(*e));
+  EXPECT_EQ(e->membership, IpMembership::Configured);
+  EXPECT_STREQ(toString(IpMembership::DeletePending), "delete-pending");
+}
+
+}  // namespace
+}  // namespace ctdb::server

@@ -238,7 +238,7 @@ void IpCore::doReleaseIp(uint32_t pnn, const IpAddress& addr, Done done) {
     // (CTDB keeps it forever in this case).
     table_.unassign(*ip);
     ip->pnn = pnn;
-    if (ip->delete_pending) {
+    if (ip->isDeletePending()) {
       D_NOTICE("public IP %s deleted (was pending deletion)\n", addr.toString().c_str());
       (void)table_.remove(addr);
     }
@@ -287,7 +287,7 @@ void IpCore::postRelease(const IpAddress& addr, uint32_t new_pnn) {
   sendLocal(protocol::kSrvidReleaseIp, addr);
   table_.unassign(*e);
   e->pnn = new_pnn;
-  if (e->delete_pending) {
+  if (e->isDeletePending()) {
     D_NOTICE("public IP %s deleted after release\n", addr.toString().c_str());
     (void)table_.remove(addr);
   }
@@ -303,9 +303,9 @@ Status IpCore::addIp(const IpPrefix& prefix, const std::vector<std::string>& ifa
     if (hooks_.iface_exists && !hooks_.iface_exists(n))
       return errnoError(ENODEV, "interface '" + n + "' does not exist");
   }
-  if (PublicIpEntry* e = table_.find(prefix.addr); e && e->delete_pending &&
+  if (PublicIpEntry* e = table_.find(prefix.addr); e && e->isDeletePending() &&
                                                   e->prefix == prefix && e->ifaces == ifaces) {
-    e->delete_pending = false;  // re-added before it was released
+    (void)table_.cancelDeletion(*e);  // re-added before it was released
     D_NOTICE("public IP %s: pending deletion cancelled\n", prefix.toString().c_str());
     return {};
   }
@@ -318,7 +318,7 @@ Status IpCore::delIp(const IpAddress& addr) {
   PublicIpEntry* e = table_.find(addr);
   if (!e) return errnoError(ENOENT, "public IP " + addr.toString() + " is not known");
   if (e->pnn == table_.ownPnn() || e->isBusy() || kernelIface(addr)) {
-    e->delete_pending = true;
+    (void)table_.markDeletePending(*e);
     D_NOTICE("public IP %s is hosted here: deletion pending until it is released\n",
              addr.toString().c_str());
     return {};
@@ -386,10 +386,10 @@ void IpCore::runReload(Done done) {
   for (const PublicIpEntry* cur : table_.list()) {
     auto it = wanted.find(cur->addr());
     if (it == wanted.end()) {
-      if (!cur->delete_pending) to_remove.push_back(cur->addr());
+      if (!cur->isDeletePending()) to_remove.push_back(cur->addr());
     } else if (it->second->prefix != cur->prefix || it->second->ifaces != cur->ifaces) {
       to_replace.push_back(it->second);
-    } else if (cur->delete_pending) {
+    } else if (cur->isDeletePending()) {
       (void)addIp(cur->prefix, cur->ifaces);  // cancels the pending deletion
     }
   }

@@ -343,7 +343,7 @@ TEST_F(IpCoreTest, DelHeldIpIsPendingUntilReleased) {
   add("198.19.0.1/16", {"eth0"});
   ASSERT_TRUE(take("198.19.0.1").ok());
   ASSERT_TRUE(core_->delIp(A("198.19.0.1")).ok());
-  EXPECT_TRUE(entry("198.19.0.1").delete_pending);
+  EXPECT_TRUE(entry("198.19.0.1").isDeletePending());
   EXPECT_TRUE(core_->publicIps(true).empty());   // not available
   EXPECT_EQ(core_->publicIps(false).size(), 1u);  // still known
   ASSERT_TRUE(release("198.19.0.1").ok());
@@ -512,7 +512,7 @@ TEST_F(IpReloadTest, AddsRemovesKeeps) {
   ASSERT_TRUE(reload().ok());
   EXPECT_NE(core_->table().find(A("198.19.0.1")), nullptr);
   EXPECT_NE(core_->table().find(A("198.19.0.3")), nullptr);
-  EXPECT_TRUE(entry("198.19.0.2").delete_pending);  // held: goes at release
+  EXPECT_TRUE(entry("198.19.0.2").isDeletePending());  // held: goes at release
 }
 
 TEST_F(IpReloadTest, ParseErrorChangesNothingAndNamesLine) {
