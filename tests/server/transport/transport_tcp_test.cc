@@ -504,21 +504,5 @@ TEST_F(TransportTest, OversizedPacketDropsTheLink) {
   }));
 }
 
-TEST(NodeLinkTest, WriteErrorIsReportedOnceAndNeverSynchronously) {
-  auto l = EventLoop::create();
-  ASSERT_TRUE(l.ok());
-  auto [a, b] = streamPair();
-  b.reset();
-  int errors = 0;
-  NodeLink link(**l, std::move(a), "test", false,
-                {nullptr, [](std::vector<uint8_t>) {}, [&](const std::string&) { ++errors; }});
-  EXPECT_FALSE(link.send(std::vector<uint8_t>(40, 0)));  // EPIPE: closed, error posted
-  EXPECT_EQ(0, errors);                                  // never synchronous
-  (*l)->runUntil([&] { return errors > 0; }, 1000ms);
-  (*l)->runUntil([] { return false; }, 50ms);
-  EXPECT_EQ(1, errors);
-  EXPECT_TRUE(link.isClosed());
-}
-
 }  // namespace
 }  // namespace ctdb::server
