@@ -23,6 +23,8 @@ struct Draft {
   bool start_disabled = false;
   bool start_stopped = false;
   bool show_help = false;
+  bool logging_given = false;
+  bool debug_given = false;
 };
 
 using Setter = std::function<Status(Draft&, const std::string&)>;
@@ -87,13 +89,14 @@ const std::vector<OptionSpec>& optionTable() {
          d.opts.is_interactive = true;
          return {};
        }},
-      {"logging", 0, true, "SPEC", "file:PATH or stderr (default file:/var/log/log.ctdb)",
+      {"logging", 0, true, "SPEC", "file:PATH, stderr or syslog (default [logging] location, else file:/var/log/log.ctdb; stderr with -i)",
        [](Draft& d, const std::string& v) -> Status {
-         if (v == "stderr" || (v.rfind("file:", 0) == 0 && v.size() > 5)) {
+         if (log::isTargetSpec(v)) {
            d.opts.logging = v;
+           d.logging_given = true;
            return {};
          }
-         return makeError("option '--logging': invalid target '" + v + "' (use file:PATH or stderr)");
+         return makeError("option '--logging': invalid target '" + v + "' (use file:PATH, stderr or syslog[:METHOD])");
        }},
       {"pidfile", 0, true, "FILE", "write the daemon's pid here (locked while running)",
        storeOptString(&DaemonOptions::pidfile, "pidfile")},
@@ -112,6 +115,7 @@ const std::vector<OptionSpec>& optionTable() {
          auto l = log::levelFromString(v);
          if (!l) return makeError("option '--debug': invalid debug level '" + v + "'");
          d.opts.debug_level = *l;
+         d.debug_given = true;
          return {};
        }},
       {"help", '?', false, "", "show this help",
@@ -237,6 +241,16 @@ Result<ParsedCommandLine> parseDaemonOptions(std::span<const char* const> args,
   o.ip_event_script_dir =
       d.ip_event_script_dir.value_or(parentDir(o.event_script_dir) + "/ip_events.d");
   o.state_dir = d.state_dir.value_or(std::string(kDefaultStateDir));
+  // CTDB 4.17's ctdbd -i logs to stderr whatever ctdb.conf says.
+  if (o.is_interactive && !d.logging_given) o.logging = "stderr";
+  auto mark = [&o](CliSetting s, bool given) {
+    if (given) o.from_command_line |= static_cast<unsigned>(s);
+  };
+  mark(CliSetting::Logging, d.logging_given || o.is_interactive);
+  mark(CliSetting::DebugLevel, d.debug_given);
+  mark(CliSetting::Listen, o.listen_address.has_value());
+  mark(CliSetting::Reclock, o.reclock.has_value());
+  mark(CliSetting::StateDir, d.state_dir.has_value());
   if (d.start_disabled && d.start_stopped)
     o.start_state = StartState::DisabledAndStopped;
   else if (d.start_disabled)

@@ -153,8 +153,8 @@ TEST(DaemonOptions, BadDebugLevel) {
 }
 
 TEST(DaemonOptions, BadLoggingTarget) {
-  EXPECT_EQ(errorOf({"--logging=syslog"}),
-            "option '--logging': invalid target 'syslog' (use file:PATH or stderr)");
+  EXPECT_EQ(errorOf({"--logging=syslogd"}),
+            "option '--logging': invalid target 'syslogd' (use file:PATH, stderr or syslog[:METHOD])");
   EXPECT_FALSE(parse({"--logging=file:"}).ok());
 }
 
