@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace ctdb::config {
@@ -270,6 +272,19 @@ TEST(CtdbConf, KeyTableIs417s) {
   int unused = 0;
   for (const auto& k : keys) unused += k.is_used ? 0 : 1;
   EXPECT_EQ(unused, 6);
+}
+
+// doc/man/ctdb.conf.5 names every section and key of the table.
+TEST(CtdbConf, ManPageDocumentsEveryKey) {
+  std::ifstream in(std::string(CONFIG_TEST_DATA_DIR) + "/../../doc/man/ctdb.conf.5");
+  ASSERT_TRUE(in.good());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string man = ss.str();
+  for (const auto& k : ctdbConfKeys()) {
+    EXPECT_NE(man.find(".SH \"[" + std::string(k.section) + "]\""), std::string::npos) << k.section;
+    EXPECT_NE(man.find(std::string(k.key)), std::string::npos) << k.section << " " << k.key;
+  }
 }
 
 }  // namespace
