@@ -11,6 +11,8 @@
 #  2. [cluster] node address picks the node when two nodes-file addresses
 #     are local (PNN 1, no --listen);
 #  3. [legacy] start as disabled: the node is DISABLED and hosts nothing;
+#     [failover] disabled: the node is OK and hosts nothing; without -i
+#     ctdbd forks and logs to [logging] location;
 #  4. a bad key and a bad value: ctdbd -i exits 1 with one line on stderr
 #     naming ctdb.conf:LINE, and never opens its socket.
 . "$(dirname "$0")/lib/cluster.sh"
@@ -100,6 +102,40 @@ check "the node is DISABLED" sh -c "CTDB_SOCKET=$SOCK $CLUSTER_BIN/ctdb status |
 # (it would have placed the IPs), so their absence is the run's answer.
 check "a takeover run completed" wait_until 30 out_has "takeover run completed"
 check "a disabled node hosts no public IP" node_lacks_addr 0 198.19.5.1 eth0
+node_stop 0 || cluster_fail "node did not stop"
+
+# 3b. [failover] disabled: 4.17's takeover runs return at once, so the node
+# hosts nothing although it is healthy and RUNNING.
+cat > "$D/ctdb.conf" <<EOF
+[database]
+	state database directory = $D/state
+[failover]
+	disabled = true
+EOF
+start_bg 60
+check "comes up with failover disabled" wait_until 20 node_alive 0
+check "it reaches RUNNING" wait_until 30 runstate_is RUNNING
+check "the node is OK" sh -c "CTDB_SOCKET=$SOCK $CLUSTER_BIN/ctdb status | grep -q 'pnn:0 .*OK'"
+check "a takeover run completed" wait_until 30 out_has "takeover run completed"
+check "failover disabled: no public IP hosted" node_lacks_addr 0 198.19.5.1 eth0
+node_stop 0 || cluster_fail "node did not stop"
+
+# 3c. without -i: ctdbd forks and logs where [logging] location says.
+cat > "$D/ctdb.conf" <<EOF
+[logging]
+	location = file:$D/log.ctdb
+	log level = INFO
+[database]
+	state database directory = $D/state
+EOF
+: > "$D/ctdbd.out"
+timeout -s KILL 30 ip netns exec "$(ns_name 0)" env CTDB_BASE="$D" CTDB_SOCKET="$SOCK" \
+    "$CLUSTER_BIN/ctdbd" </dev/null >>"$D/ctdbd.out" 2>&1; rc=$?
+check "without -i the starting process exits 0" test "$rc" = 0
+check "the forked daemon answers" wait_until 20 node_alive 0
+node_ctdb 0 getpid > "$D/ctdbd.pid"
+check "it logs to [logging] location" wait_until 10 grep -qF "read configuration file $D/ctdb.conf" "$D/log.ctdb"
+check "and hosts its public IPs" wait_until 30 node_has_addr 0 198.19.5.1 eth0
 node_stop 0 || cluster_fail "node did not stop"
 
 # 4. ------------------------------------------------------------------
