@@ -63,7 +63,7 @@ const std::vector<OptionSpec>& optionTable() {
   static const std::vector<OptionSpec> table = {
       {"nlist", 0, true, "FILE", "nodes file (one private address per line; line = PNN)",
        storeString(&Draft::nodes_file, "nlist")},
-      {"public-addresses", 0, true, "FILE", "public addresses file (IP/BITS IFACE[,IFACE...])",
+      {"public-addresses", 0, true, "FILE", "public addresses file (IP/BITS IFACE[,IFACE...]; default $CTDB_BASE/public_addresses if present)",
        storeOptString(&DaemonOptions::public_addresses_file, "public-addresses")},
       {"socket", 0, true, "PATH", "unix control socket (default $CTDB_SOCKET or /run/ctdb/ctdbd.socket)",
        storeString(&Draft::socket_path, "socket")},
@@ -82,7 +82,7 @@ const std::vector<OptionSpec>& optionTable() {
          d.opts.listen_address = *a;
          return {};
        }},
-      {"tunables-file", 0, true, "FILE", "Name=Value tunables file",
+      {"tunables-file", 0, true, "FILE", "Name=Value tunables file (default $CTDB_BASE/ctdb.tunables if present)",
        storeOptString(&DaemonOptions::tunables_file, "tunables-file")},
       {"interactive", 'i', false, "", "stay in the foreground",
        [](Draft& d, const std::string&) -> Status {
@@ -278,6 +278,8 @@ std::string daemonUsage(std::string_view program) {
     else left += "  ";
     s += left + std::string(o.help) + "\n";
   }
+  s += "\n$CTDB_BASE/ctdb.conf (CTDB 4.17's configuration file, ctdb.conf(5)) is read at\n"
+       "start-up; the command line wins over it.\n";
   return s;
 }
 

@@ -119,6 +119,7 @@ TEST(DaemonOptions, Help) {
                           "--tunables-file", "--interactive", "--logging", "--pidfile",
                           "--start-as-disabled", "--start-as-stopped", "--debug", "--help"})
     EXPECT_NE(usage.find(opt), std::string::npos) << opt;
+  EXPECT_NE(usage.find("$CTDB_BASE/ctdb.conf"), std::string::npos);
 }
 
 TEST(DaemonOptions, UnknownLongOption) {
