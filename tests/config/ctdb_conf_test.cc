@@ -274,6 +274,46 @@ TEST(CtdbConf, KeyTableIs417s) {
   EXPECT_EQ(unused, 6);
 }
 
+// doc/examples/ctdb.conf (the commented template for /etc/ctdb) parses as
+// it is, and with every "# key = value" line uncommented: each shown
+// default or example is valid.
+TEST(CtdbConf, ExampleTemplateAndItsValuesAreValid) {
+  std::ifstream in(std::string(CONFIG_TEST_DATA_DIR) + "/../../doc/examples/ctdb.conf");
+  ASSERT_TRUE(in.good());
+  std::string text, uncommented, line;
+  int keys = 0;
+  while (std::getline(in, line)) {
+    text += line + "\n";
+    auto hash = line.find("# ");
+    if (hash != std::string::npos && line.find(" = ") != std::string::npos &&
+        line.find_first_not_of(" \t") == hash) {
+      uncommented += line.substr(hash + 2) + "\n";
+      ++keys;
+    } else {
+      uncommented += line + "\n";
+    }
+  }
+  auto as_is = parseCtdbConf(text, "ctdb.conf");
+  ASSERT_TRUE(as_is.ok()) << as_is.error().message();
+  EXPECT_FALSE(as_is->log_level);
+  EXPECT_EQ(keys, 13);
+  auto all = parseCtdbConf(uncommented, "ctdb.conf");
+  ASSERT_TRUE(all.ok()) << all.error().message();
+  EXPECT_EQ(all->log_level->value, 3);
+  EXPECT_EQ(all->log_location->value.toLoggingSpec(), "file:/var/log/log.ctdb");
+  EXPECT_EQ(all->leader_timeout->value, std::chrono::seconds(5));
+  EXPECT_EQ(all->script_log_level->value, 0);
+  EXPECT_TRUE(all->notices.empty()) << all->notices.front();
+}
+
+// Whatever /etc/ctdb/ctdb.conf this machine has (Debian's ctdb 4.17, or
+// ours from the package) is a valid file.
+TEST(CtdbConf, InstalledEtcCtdbConfParses) {
+  auto r = loadCtdbConf("/etc/ctdb/ctdb.conf");
+  if (!r.ok() && r.error().code.value() == ENOENT) GTEST_SKIP() << "no /etc/ctdb/ctdb.conf here";
+  ASSERT_TRUE(r.ok()) << r.error().message();
+}
+
 // doc/man/ctdb.conf.5 names every section and key of the table.
 TEST(CtdbConf, ManPageDocumentsEveryKey) {
   std::ifstream in(std::string(CONFIG_TEST_DATA_DIR) + "/../../doc/man/ctdb.conf.5");
