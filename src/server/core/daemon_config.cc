@@ -59,10 +59,12 @@ Result<std::vector<std::string>> applyCtdbConf(const config::CtdbConf& conf, Dae
   a.set(conf.state_db_dir, CliSetting::StateDir, "[database] state database directory",
         "--dbdir-state", [&](const std::string& d) { opts.state_dir = d; });
 
+  a.set(conf.script_log_level, CliSetting::ScriptLogLevel, "[legacy] script log level",
+        "--script-log-level", [&](int l) { opts.script_log_level = l; });
+  a.set(conf.leader_capability, CliSetting::LeaderCapability, "[cluster] leader capability",
+        "--no-recmaster", [&](bool b) { opts.has_leader_capability = b; });
   if (conf.leader_timeout) opts.leader_timeout = conf.leader_timeout->value;
-  if (conf.leader_capability) opts.has_leader_capability = conf.leader_capability->value;
   if (conf.failover_disabled) opts.is_failover_disabled = conf.failover_disabled->value;
-  if (conf.script_log_level) opts.script_log_level = conf.script_log_level->value;
 
   bool disabled = opts.start_state == StartState::Disabled ||
                   opts.start_state == StartState::DisabledAndStopped;

@@ -25,6 +25,7 @@ struct Draft {
   bool show_help = false;
   bool logging_given = false;
   bool debug_given = false;
+  bool script_log_level_given = false;
 };
 
 using Setter = std::function<Status(Draft&, const std::string&)>;
@@ -117,6 +118,24 @@ const std::vector<OptionSpec>& optionTable() {
          d.opts.debug_level = *l;
          d.debug_given = true;
          return {};
+       }},
+      {"script-log-level", 0, true, "LEVEL", "level of the failed-event line with the script's output (default ERROR)",
+       [](Draft& d, const std::string& v) -> Status {
+         auto l = log::levelFromString(v);
+         if (!l) return makeError("option '--script-log-level': invalid debug level '" + v + "'");
+         d.opts.script_log_level = *l;
+         d.script_log_level_given = true;
+         return {};
+       }},
+      {"no-recmaster", 0, false, "", "this node never becomes the cluster leader",
+       [](Draft& d, const std::string&) -> Status {
+         d.opts.has_leader_capability = false;
+         return {};
+       }},
+      {"transport", 0, true, "tcp", "node transport (only tcp)",
+       [](Draft&, const std::string& v) -> Status {
+         if (v == "tcp") return {};
+         return makeError("option '--transport': unsupported transport '" + v + "' (only tcp)");
        }},
       {"help", '?', false, "", "show this help",
        [](Draft& d, const std::string&) -> Status {
@@ -251,6 +270,8 @@ Result<ParsedCommandLine> parseDaemonOptions(std::span<const char* const> args,
   mark(CliSetting::Listen, o.listen_address.has_value());
   mark(CliSetting::Reclock, o.reclock.has_value());
   mark(CliSetting::StateDir, d.state_dir.has_value());
+  mark(CliSetting::ScriptLogLevel, d.script_log_level_given);
+  mark(CliSetting::LeaderCapability, !o.has_leader_capability);
   if (d.start_disabled && d.start_stopped)
     o.start_state = StartState::DisabledAndStopped;
   else if (d.start_disabled)

@@ -61,6 +61,8 @@ enum class CliSetting : unsigned {
   Listen = 1u << 2,      // --listen
   Reclock = 1u << 3,     // --reclock
   StateDir = 1u << 4,    // --dbdir-state
+  ScriptLogLevel = 1u << 5,    // --script-log-level
+  LeaderCapability = 1u << 6,  // --no-recmaster
 };
 
 struct DaemonOptions {

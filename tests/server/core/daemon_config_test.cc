@@ -98,6 +98,20 @@ TEST(DaemonConfig, CommandLineWinsOverCtdbConf) {
             "ctdb.conf:10: [database] state database directory overridden by the command line (--dbdir-state)");
 }
 
+TEST(DaemonConfig, Ctdb45OptionsForLegacyKeysWin) {
+  DaemonOptions o = parse({"--script-log-level=DEBUG", "--no-recmaster", "--transport=tcp"});
+  auto lines = applyCtdbConf(conf("[cluster]\nleader capability = true\n[legacy]\nscript log level = ERR\n"), o);
+  ASSERT_TRUE(lines.ok());
+  EXPECT_EQ(o.script_log_level, 10);
+  EXPECT_FALSE(o.has_leader_capability);
+  ASSERT_EQ(lines->size(), 2u);
+  EXPECT_EQ((*lines)[1], "ctdb.conf:2: [cluster] leader capability overridden by the command line (--no-recmaster)");
+  std::vector<const char*> v{"ctdbd", "--transport=ib"};
+  auto bad = parseDaemonOptions(v, OptionEnvironment{});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().context, "option '--transport': unsupported transport 'ib' (only tcp)");
+}
+
 TEST(DaemonConfig, InteractiveLogsToStderrWhateverCtdbConfSaysLike417) {
   DaemonOptions o = parse({"-i"});
   EXPECT_EQ(o.logging, "stderr");
