@@ -97,7 +97,7 @@ EOF
 start_bg 60
 check "comes up with start as disabled" wait_until 20 node_alive 0
 check "it reaches RUNNING" wait_until 30 runstate_is RUNNING
-check "the node is DISABLED" sh -c "CTDB_SOCKET=$SOCK $CLUSTER_BIN/ctdb status | grep -q 'pnn:0 .*DISABLED'"
+check "the node is DISABLED" wait_until 10 sh -c "CTDB_SOCKET=$SOCK $CLUSTER_BIN/ctdb status | grep -q 'pnn:0 .*DISABLED'"
 # Hosting nothing is checked against a positive: a takeover run completed
 # (it would have placed the IPs), so their absence is the run's answer.
 check "a takeover run completed" wait_until 30 out_has "takeover run completed"
@@ -115,7 +115,8 @@ EOF
 start_bg 60
 check "comes up with failover disabled" wait_until 20 node_alive 0
 check "it reaches RUNNING" wait_until 30 runstate_is RUNNING
-check "the node is OK" sh -c "CTDB_SOCKET=$SOCK $CLUSTER_BIN/ctdb status | grep -q 'pnn:0 .*OK'"
+check "the node is OK (first monitor passed)" \
+    wait_until 30 sh -c "CTDB_SOCKET=$SOCK $CLUSTER_BIN/ctdb status | grep -q 'pnn:0 .*OK'"
 check "a takeover run completed" wait_until 30 out_has "takeover run completed"
 check "failover disabled: no public IP hosted" node_lacks_addr 0 198.19.5.1 eth0
 node_stop 0 || cluster_fail "node did not stop"
