@@ -22,20 +22,20 @@ D=$(node_dir 0)
 SOCK=$(node_socket 0)
 node_public_addresses 0 "198.19.5.1/16 eth0" "198.19.5.2/16 eth0"
 
-# `ctdbd -i` in node 0's namespace (stdout+stderr to $D/ctdbd.out), bounded
+# `ctdbd -i` in node 0's namespace (stdout+stderr to $D/log.ctdbd), bounded
 # by timeout(1), which passes node_stop's SIGTERM on to ctdbd.
 START=(ip netns exec "$(ns_name 0)" env CTDB_BASE="$D" CTDB_SOCKET="$SOCK" "$CLUSTER_BIN/ctdbd" -i)
 start_bg() {
-    : > "$D/ctdbd.out"
-    timeout -s KILL "$1" "${START[@]}" </dev/null >>"$D/ctdbd.out" 2>&1 &
+    : > "$D/log.ctdbd"
+    timeout -s KILL "$1" "${START[@]}" </dev/null >>"$D/log.ctdbd" 2>&1 &
     echo $! > "$D/ctdbd.pid"
 }
 start_fg() {
-    : > "$D/ctdbd.out"
-    timeout -s KILL "$1" "${START[@]}" </dev/null >>"$D/ctdbd.out" 2>&1
+    : > "$D/log.ctdbd"
+    timeout -s KILL "$1" "${START[@]}" </dev/null >>"$D/log.ctdbd" 2>&1
 }
 runstate_is() { [ "$(node_ctdb 0 runstate 2>/dev/null)" = "$1" ]; }
-out_has() { grep -qF -- "$1" "$D/ctdbd.out"; }
+out_has() { grep -qF -- "$1" "$D/log.ctdbd"; }
 
 # 1. ------------------------------------------------------------------
 cat > "$D/ctdb.conf" <<EOF
@@ -129,9 +129,9 @@ cat > "$D/ctdb.conf" <<EOF
 [database]
 	state database directory = $D/state
 EOF
-: > "$D/ctdbd.out"
+: > "$D/log.ctdbd"
 timeout -s KILL 30 ip netns exec "$(ns_name 0)" env CTDB_BASE="$D" CTDB_SOCKET="$SOCK" \
-    "$CLUSTER_BIN/ctdbd" </dev/null >>"$D/ctdbd.out" 2>&1; rc=$?
+    "$CLUSTER_BIN/ctdbd" </dev/null >>"$D/log.ctdbd" 2>&1; rc=$?
 check "without -i the starting process exits 0" test "$rc" = 0
 check "the forked daemon answers" wait_until 20 node_alive 0
 node_ctdb 0 getpid > "$D/ctdbd.pid"
@@ -144,17 +144,17 @@ printf '[logging]\n\tlog level = NOTICE\n[cluster]\n\tnode adress = 198.18.0.1\n
 start_fg 30; rc=$?
 check "bad key: ctdbd exits 1" test "$rc" = 1
 check "bad key: one line naming ctdb.conf:4" \
-    test "$(cat "$D/ctdbd.out")" = "ctdbd: $D/ctdb.conf:4: unknown key 'node adress' in [cluster]: Invalid argument"
+    test "$(cat "$D/log.ctdbd")" = "ctdbd: $D/ctdb.conf:4: unknown key 'node adress' in [cluster]: Invalid argument"
 check "bad key: no socket was opened" test ! -e "$SOCK"
 
 printf '[legacy]\n\tstart as disabled = maybe\n' > "$D/ctdb.conf"
 start_fg 30; rc=$?
 check "bad value: ctdbd exits 1" test "$rc" = 1
 check "bad value: one line naming ctdb.conf:2" \
-    test "$(cat "$D/ctdbd.out")" = "ctdbd: $D/ctdb.conf:2: invalid value 'maybe' for [legacy] start as disabled (expected true, false, yes or no): Invalid argument"
+    test "$(cat "$D/log.ctdbd")" = "ctdbd: $D/ctdb.conf:2: invalid value 'maybe' for [legacy] start as disabled (expected true, false, yes or no): Invalid argument"
 
 printf '[nfs]\n\tnfs server = yes\n' > "$D/ctdb.conf"
 start_fg 30; rc=$?
 check "unknown section: ctdbd exits 1 naming ctdb.conf:1" \
-    sh -c "[ $rc = 1 ] && grep -qF '$D/ctdb.conf:1: unknown section [nfs]' '$D/ctdbd.out'"
+    sh -c "[ $rc = 1 ] && grep -qF '$D/ctdb.conf:1: unknown section [nfs]' '$D/log.ctdbd'"
 cluster_log "PASS"
