@@ -311,7 +311,9 @@ void EventRunner::onJobDone(Helper* h, size_t job, std::vector<ScriptResult> scr
   const bool ok = res.isSuccess();
   if (!ok) {
     const ScriptResult* f = res.firstFailure();
-    D_ERR("event: %s failed: %s\n", res.commandLine().c_str(), f->describe().c_str());
+    if (options_.failure_log_level <= log::level())
+      log::write(static_cast<log::Level>(options_.failure_log_level), "event: %s failed: %s\n",
+                 res.commandLine().c_str(), f->describe().c_str());
   }
   if (isIpEvent(res.event) && ok) {
     if (auto st = changes_->append(res.commandLine()); !st.ok()) {

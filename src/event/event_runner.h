@@ -86,6 +86,9 @@ struct EventRunnerOptions {
   std::chrono::milliseconds timeout{30000};  // EventScriptTimeout, per event
   size_t max_helpers = defaultMaxHelpers();
   size_t max_batch = 16;
+  /* Level of the "event: ... failed: <script output>" line (ctdb.conf
+   * [legacy] script log level; 0 = ERROR, CTDB 4.17's default). */
+  int failure_log_level = 0;
 };
 
 struct EventRequest {

@@ -17,6 +17,7 @@
 #include "config/tunables.h"
 #include "server/core/control_socket.h"
 #include "server/daemon/daemon.h"
+#include "server/core/daemon_config.h"
 #include "server/core/daemon_options.h"
 #include "server/events/event_service.h"
 #include "server/ip/ip_service.h"
@@ -76,10 +77,18 @@ int run(int argc, char** argv) {
   }
   DaemonOptions opts = std::move(parsed->options);
 
+  // CTDB_BASE/ctdb.conf under the command line (doc/man/ctdb.conf.5); its
+  // errors reach the shell before logging is set up.
+  auto conf_lines = loadCtdbConfInto(opts);
+  if (!conf_lines) return fail(conf_lines.error().message());
+  std::vector<std::string> base_lines = useCtdbBaseFiles(opts);
+
   log::setProgramName("ctdbd");
   log::setLevel(opts.debug_level);
   if (auto st = log::setTarget(opts.logging); !st) return fail(st.error().message());
   D_NOTICE("CTDB_BASE=%s (%s)\n", opts.ctdb_base.c_str(), toString(opts.ctdb_base_source));
+  for (const auto& l : *conf_lines) D_NOTICE("%s\n", l.c_str());
+  for (const auto& l : base_lines) D_NOTICE("%s\n", l.c_str());
 
   auto nodes = config::loadNodesFile(opts.nodes_file);
   if (!nodes) return fail(nodes.error().message());
@@ -87,6 +96,11 @@ int run(int argc, char** argv) {
   config::Tunables tunables;
   if (opts.tunables_file) {
     if (auto st = tunables.loadFile(*opts.tunables_file); !st) return fail(st.error().message());
+  }
+  // [failover] disabled is 4.5's DisableIPFailover (doc/config-files.md).
+  if (opts.is_failover_disabled) {
+    tunables.set("DisableIPFailover", 1);
+    D_NOTICE("[failover] disabled: no takeover runs, public IPs are not moved\n");
   }
   if (opts.public_addresses_file) {
     auto pa = config::loadPublicAddressesFile(*opts.public_addresses_file);

@@ -2,6 +2,7 @@
 
 #include <strings.h>
 #include <sys/time.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cstdarg>
@@ -14,8 +15,22 @@ namespace ctdb::log {
 namespace {
 
 int g_level = static_cast<int>(Level::Notice);
-FILE* g_out = nullptr;  // nullptr = stderr
+FILE* g_out = nullptr;  // nullptr = stderr (unless g_syslog)
+bool g_syslog = false;  // lines go to syslog(3)
 std::string g_prog = "ctdb";
+
+int syslogPriority(Level l) {
+  switch (l) {
+    case Level::Err: return LOG_ERR;
+    case Level::Warning: return LOG_WARNING;
+    case Level::Notice: return LOG_NOTICE;
+    case Level::Info: return LOG_INFO;
+    case Level::Debug: return LOG_DEBUG;
+  }
+  return LOG_NOTICE;
+}
+
+constexpr std::string_view kSyslogMethods[] = {"nonblocking", "udp", "udp-rfc5424"};
 
 struct LevelName {
   int level;
@@ -53,10 +68,33 @@ Result<int> levelFromString(std::string_view text) {
 void setLevel(int l) { g_level = l; }
 int level() { return g_level; }
 
+static bool isSyslogSpec(std::string_view spec) {
+  if (spec == "syslog" || spec == "syslog:") return true;
+  for (std::string_view m : kSyslogMethods)
+    if (spec.size() == 7 + m.size() && spec.substr(0, 7) == "syslog:" && spec.substr(7) == m) return true;
+  return false;
+}
+
+bool isTargetSpec(std::string_view spec) {
+  return spec == "stderr" || spec == "stderr:" || isSyslogSpec(spec) ||
+         (spec.substr(0, 5) == "file:" && spec.size() > 5);
+}
+
 Status setTarget(std::string_view spec) {
   if (spec == "stderr" || spec == "stderr:") {
     if (g_out) fclose(g_out);
     g_out = nullptr;
+    if (g_syslog) closelog();
+    g_syslog = false;
+    return {};
+  }
+  if (isSyslogSpec(spec)) {
+    if (g_out) fclose(g_out);
+    g_out = nullptr;
+    static std::string ident;  // openlog keeps the pointer
+    ident = g_prog;
+    openlog(ident.c_str(), LOG_PID | LOG_NDELAY, LOG_DAEMON);
+    g_syslog = true;
     return {};
   }
   constexpr std::string_view kFile = "file:";
@@ -68,16 +106,29 @@ Status setTarget(std::string_view spec) {
     setvbuf(f, nullptr, _IOLBF, 0);
     if (g_out) fclose(g_out);
     g_out = f;
+    if (g_syslog) closelog();
+    g_syslog = false;
     return {};
   }
   return makeError("invalid logging target '" + std::string(spec) +
-                   "' (use stderr or file:PATH)");
+                   "' (use stderr, file:PATH or syslog[:METHOD])");
 }
 
 void setProgramName(std::string_view name) { g_prog = std::string(name); }
 
 void write(Level l, const char* fmt, ...) {
   if (static_cast<int>(l) > g_level) return;
+  if (g_syslog) {  // syslog adds time, name and pid itself
+    char msg[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    size_t len = strlen(msg);
+    if (len > 0 && msg[len - 1] == '\n') msg[len - 1] = '\0';
+    syslog(syslogPriority(l), "%s", msg);
+    return;
+  }
   FILE* out = g_out ? g_out : stderr;
   struct timeval tv;
   gettimeofday(&tv, nullptr);

@@ -2,9 +2,11 @@
  * Process-wide logging with CTDB's debug levels.
  *
  * Levels (CTDB's numbers): ERR 0, WARNING 1, NOTICE 3, INFO 5, DEBUG 10. A
- * line is written when its level <= the current level. Targets: stderr or a
- * file (--logging=file:PATH / --logging=stderr). Each line carries a
- * timestamp, the program name and pid, like ctdbd's log.
+ * line is written when its level <= the current level. Targets: stderr, a
+ * file (--logging=file:PATH / --logging=stderr) or syslog(3) (facility
+ * daemon; CTDB 4.17's syslog:nonblocking, syslog:udp and
+ * syslog:udp-rfc5424 are accepted and also use syslog(3)). Each line
+ * carries a timestamp, the program name and pid, like ctdbd's log.
  *
  * Not thread-safe by design: the daemon is single-threaded (tevent loop).
  */
@@ -30,8 +32,11 @@ void setLevel(int level);
 int level();
 inline bool enabled(Level l) { return static_cast<int>(l) <= level(); }
 
-/* "stderr" or "file:PATH". Error names the bad spec or the file. */
+/* "stderr", "file:PATH", "syslog" or "syslog:METHOD". Error names the
+ * bad spec or the file. */
 Status setTarget(std::string_view spec);
+/* Whether setTarget() would accept the form of spec (opens nothing). */
+bool isTargetSpec(std::string_view spec);
 void setProgramName(std::string_view name);
 
 void write(Level l, const char* fmt, ...) __attribute__((format(printf, 2, 3)));

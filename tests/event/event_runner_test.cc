@@ -12,6 +12,7 @@
 
 #include "event/script_ip_actions.h"
 #include "event_fixture.h"
+#include "util/logging.h"
 
 namespace ctdb::event::test {
 namespace {
@@ -174,6 +175,31 @@ TEST_F(EventRunnerTest, LastStatusKeptPerEvent) {
   ASSERT_NE(runner().lastStatus(Event::Startup), nullptr);
   EXPECT_EQ(runner().lastStatus(Event::Startup)->status(), 3);
   EXPECT_EQ(runner().lastStatus(Event::Monitor)->status(), 0);
+}
+
+/* ctdb.conf [legacy] script log level: the failed-event line (with the
+ * script's output) is logged at that level, so NOTICE hides it from a
+ * daemon logging at ERROR and ERROR (the default) shows it. */
+TEST_F(EventRunnerTest, FailureLineUsesTheScriptLogLevel) {
+  script(events(), "10.fail", "echo disk on fire; exit 2");
+  const std::string log_path = base_ + "/daemon.log";
+  ASSERT_TRUE(log::setTarget("file:" + log_path).ok());
+  const int saved = log::level();
+  log::setLevel(0);
+  auto o = options();
+  o.failure_log_level = 3;  // NOTICE
+  makeRunner(o);
+  ASSERT_TRUE(runSync(Event::Startup).ok());
+  const std::string hidden = readFile(log_path);
+  o = options();  // failure_log_level 0, ERROR
+  makeRunner(o);
+  ASSERT_TRUE(runSync(Event::Startup).ok());
+  const std::string shown = readFile(log_path);
+  log::setLevel(saved);
+  ASSERT_TRUE(log::setTarget("stderr").ok());
+  EXPECT_EQ(hidden.find("disk on fire"), std::string::npos) << hidden;
+  EXPECT_NE(shown.find("event: startup failed"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("disk on fire"), std::string::npos) << shown;
 }
 
 /* Integration: a probe ipreallocated script records what it received. */

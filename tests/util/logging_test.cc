@@ -102,8 +102,18 @@ TEST(LogTarget, FileTargetWritesFilteredLinesWithProgramName) {
   EXPECT_EQ(std::string::npos, text.find("error line\n\n")) << "newline doubled";
 }
 
+TEST(LogTarget, SyslogFormsOfCtdb417AreTargets) {
+  for (const char* ok : {"syslog", "syslog:", "syslog:nonblocking", "syslog:udp", "syslog:udp-rfc5424",
+                         "stderr", "file:/x/log"})
+    EXPECT_TRUE(isTargetSpec(ok)) << ok;
+  for (const char* bad : {"syslogd", "syslog:tcp", "file:", "journal", ""})
+    EXPECT_FALSE(isTargetSpec(bad)) << bad;
+  EXPECT_TRUE(setTarget("syslog").ok());
+  EXPECT_TRUE(setTarget("stderr").ok());
+}
+
 TEST(LogTarget, RejectsBadSpecs) {
-  EXPECT_FALSE(setTarget("syslog").ok());
+  EXPECT_FALSE(setTarget("syslogd").ok());
   EXPECT_FALSE(setTarget("file:").ok());
   auto r = setTarget("file:/nonexistent-dir-xyz/log");
   ASSERT_FALSE(r.ok());

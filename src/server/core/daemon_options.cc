@@ -23,6 +23,9 @@ struct Draft {
   bool start_disabled = false;
   bool start_stopped = false;
   bool show_help = false;
+  bool logging_given = false;
+  bool debug_given = false;
+  bool script_log_level_given = false;
 };
 
 using Setter = std::function<Status(Draft&, const std::string&)>;
@@ -61,7 +64,7 @@ const std::vector<OptionSpec>& optionTable() {
   static const std::vector<OptionSpec> table = {
       {"nlist", 0, true, "FILE", "nodes file (one private address per line; line = PNN)",
        storeString(&Draft::nodes_file, "nlist")},
-      {"public-addresses", 0, true, "FILE", "public addresses file (IP/BITS IFACE[,IFACE...])",
+      {"public-addresses", 0, true, "FILE", "public addresses file (IP/BITS IFACE[,IFACE...]; default $CTDB_BASE/public_addresses if present)",
        storeOptString(&DaemonOptions::public_addresses_file, "public-addresses")},
       {"socket", 0, true, "PATH", "unix control socket (default $CTDB_SOCKET or /run/ctdb/ctdbd.socket)",
        storeString(&Draft::socket_path, "socket")},
@@ -80,20 +83,21 @@ const std::vector<OptionSpec>& optionTable() {
          d.opts.listen_address = *a;
          return {};
        }},
-      {"tunables-file", 0, true, "FILE", "Name=Value tunables file",
+      {"tunables-file", 0, true, "FILE", "Name=Value tunables file (default $CTDB_BASE/ctdb.tunables if present)",
        storeOptString(&DaemonOptions::tunables_file, "tunables-file")},
       {"interactive", 'i', false, "", "stay in the foreground",
        [](Draft& d, const std::string&) -> Status {
          d.opts.is_interactive = true;
          return {};
        }},
-      {"logging", 0, true, "SPEC", "file:PATH or stderr (default file:/var/log/log.ctdb)",
+      {"logging", 0, true, "SPEC", "file:PATH, stderr or syslog (default [logging] location, else file:/var/log/log.ctdb; stderr with -i)",
        [](Draft& d, const std::string& v) -> Status {
-         if (v == "stderr" || (v.rfind("file:", 0) == 0 && v.size() > 5)) {
+         if (log::isTargetSpec(v)) {
            d.opts.logging = v;
+           d.logging_given = true;
            return {};
          }
-         return makeError("option '--logging': invalid target '" + v + "' (use file:PATH or stderr)");
+         return makeError("option '--logging': invalid target '" + v + "' (use file:PATH, stderr or syslog[:METHOD])");
        }},
       {"pidfile", 0, true, "FILE", "write the daemon's pid here (locked while running)",
        storeOptString(&DaemonOptions::pidfile, "pidfile")},
@@ -112,7 +116,26 @@ const std::vector<OptionSpec>& optionTable() {
          auto l = log::levelFromString(v);
          if (!l) return makeError("option '--debug': invalid debug level '" + v + "'");
          d.opts.debug_level = *l;
+         d.debug_given = true;
          return {};
+       }},
+      {"script-log-level", 0, true, "LEVEL", "level of the failed-event line with the script's output (default ERROR)",
+       [](Draft& d, const std::string& v) -> Status {
+         auto l = log::levelFromString(v);
+         if (!l) return makeError("option '--script-log-level': invalid debug level '" + v + "'");
+         d.opts.script_log_level = *l;
+         d.script_log_level_given = true;
+         return {};
+       }},
+      {"no-recmaster", 0, false, "", "this node never becomes the cluster leader",
+       [](Draft& d, const std::string&) -> Status {
+         d.opts.has_leader_capability = false;
+         return {};
+       }},
+      {"transport", 0, true, "tcp", "node transport (only tcp)",
+       [](Draft&, const std::string& v) -> Status {
+         if (v == "tcp") return {};
+         return makeError("option '--transport': unsupported transport '" + v + "' (only tcp)");
        }},
       {"help", '?', false, "", "show this help",
        [](Draft& d, const std::string&) -> Status {
@@ -237,6 +260,18 @@ Result<ParsedCommandLine> parseDaemonOptions(std::span<const char* const> args,
   o.ip_event_script_dir =
       d.ip_event_script_dir.value_or(parentDir(o.event_script_dir) + "/ip_events.d");
   o.state_dir = d.state_dir.value_or(std::string(kDefaultStateDir));
+  // CTDB 4.17's ctdbd -i logs to stderr whatever ctdb.conf says.
+  if (o.is_interactive && !d.logging_given) o.logging = "stderr";
+  auto mark = [&o](CliSetting s, bool given) {
+    if (given) o.from_command_line |= static_cast<unsigned>(s);
+  };
+  mark(CliSetting::Logging, d.logging_given || o.is_interactive);
+  mark(CliSetting::DebugLevel, d.debug_given);
+  mark(CliSetting::Listen, o.listen_address.has_value());
+  mark(CliSetting::Reclock, o.reclock.has_value());
+  mark(CliSetting::StateDir, d.state_dir.has_value());
+  mark(CliSetting::ScriptLogLevel, d.script_log_level_given);
+  mark(CliSetting::LeaderCapability, !o.has_leader_capability);
   if (d.start_disabled && d.start_stopped)
     o.start_state = StartState::DisabledAndStopped;
   else if (d.start_disabled)
@@ -264,6 +299,8 @@ std::string daemonUsage(std::string_view program) {
     else left += "  ";
     s += left + std::string(o.help) + "\n";
   }
+  s += "\n$CTDB_BASE/ctdb.conf (CTDB 4.17's configuration file, ctdb.conf(5)) is read at\n"
+       "start-up; the command line wins over it.\n";
   return s;
 }
 

@@ -21,11 +21,16 @@
  *   IP event scripts  sibling "ip_events.d" of the event-script dir
  *   state dir         /var/lib/ctdb/state
  *   socket            $CTDB_SOCKET, else /run/ctdb/ctdbd.socket
- *   logging           file:/var/log/log.ctdb
+ *   logging           file:/var/log/log.ctdb; with -i (and no --logging)
+ *                     stderr, as CTDB 4.17's ctdbd -i
  *   debug level       NOTICE (3)
+ * $CTDB_BASE/ctdb.conf, $CTDB_BASE/public_addresses and
+ * $CTDB_BASE/ctdb.tunables are applied on top by server/core/daemon_config
+ * (the command line wins; `from_command_line` records what it gave).
  */
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <span>
 #include <string>
@@ -49,6 +54,17 @@ const char* toString(StartState s);
 enum class CtdbBaseSource { Environment, EventScriptDir, BuiltIn };
 const char* toString(CtdbBaseSource s);
 
+/* The settings that both the command line and ctdb.conf can give. */
+enum class CliSetting : unsigned {
+  Logging = 1u << 0,     // --logging, or -i (stderr)
+  DebugLevel = 1u << 1,  // -d
+  Listen = 1u << 2,      // --listen
+  Reclock = 1u << 3,     // --reclock
+  StateDir = 1u << 4,    // --dbdir-state
+  ScriptLogLevel = 1u << 5,    // --script-log-level
+  LeaderCapability = 1u << 6,  // --no-recmaster
+};
+
 struct DaemonOptions {
   std::string ctdb_base;  // the configuration directory, see above
   CtdbBaseSource ctdb_base_source = CtdbBaseSource::BuiltIn;
@@ -66,6 +82,15 @@ struct DaemonOptions {
   std::optional<std::string> pidfile;
   StartState start_state = StartState::Normal;
   int debug_level = 3;
+  // From ctdb.conf only (daemon_config.h); defaults are CTDB 4.17's.
+  std::chrono::seconds leader_timeout{5};  // [cluster] leader timeout
+  bool has_leader_capability = true;       // [cluster] leader capability
+  bool is_failover_disabled = false;       // [failover] disabled
+  int script_log_level = 0;                // [legacy] script log level (ERROR)
+  std::optional<std::string> event_debug_script;  // [event] debug script, full path
+
+  unsigned from_command_line = 0;  // CliSetting bits
+  bool isFromCommandLine(CliSetting s) const { return (from_command_line & static_cast<unsigned>(s)) != 0; }
 };
 
 /* The environment variables the parser consults, injected for tests. */

@@ -82,8 +82,11 @@ Status Daemon::init(UniqueFd listen_fd) {
   QuorumMonitor::Options qopts;
   qopts.lock_configured = lock.has_value();
   quorum_ = std::make_unique<QuorumMonitor>(loop_, *nodes_, tunables_, qopts);
+  LeaderElection::Options eopts;  // ctdb.conf [cluster] leader timeout / capability
+  eopts.leader_timeout = options_.leader_timeout;
+  eopts.has_recmaster_capability = options_.has_leader_capability;
   election_ = std::make_unique<LeaderElection>(loop_, *nodes_, *router_, tunables_,
-                                               std::move(lock), LeaderElection::Options{});
+                                               std::move(lock), eopts);
   election_->setQuorum(quorum_.get());
   // Exactly half of the nodes is quorate only with the lock: held by this
   // node as leader, or by the leader this node can reach (a leader exists

@@ -120,6 +120,7 @@ Result<EventConfig> resolveEventConfig(const DaemonOptions& opts) {
   c.ip_events_dir = opts.ip_event_script_dir;
   c.state_dir = opts.state_dir;
   c.ctdb_base = opts.ctdb_base;
+  c.script_log_level = opts.script_log_level;
   c.use_ip_scripts = isDir(c.ip_events_dir);
   auto helper = findEventHelper();
   if (!helper) return helper.error();
@@ -173,6 +174,7 @@ Status EventService::init(EventConfig config) {
   ro.ip_events_dir = config_.ip_events_dir;
   ro.ctdb_base = config_.ctdb_base;
   ro.state_dir = config_.state_dir;
+  ro.failure_log_level = config_.script_log_level;
   ro.timeout = std::chrono::seconds(std::max<uint32_t>(daemon_.tunables().eventScriptTimeout(), 1));
   auto r = event::EventRunner::create(loop_, std::move(ro));
   if (!r) return r.error();

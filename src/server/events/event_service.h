@@ -56,6 +56,7 @@ struct EventConfig {
   std::string state_dir;
   std::string ctdb_base;
   bool use_ip_scripts = true;  // false: built-in NetlinkIpActions
+  int script_log_level = 0;    // ctdb.conf [legacy] script log level
 };
 
 /* True when either script directory exists (otherwise ctdbd runs without

@@ -119,6 +119,7 @@ TEST(DaemonOptions, Help) {
                           "--tunables-file", "--interactive", "--logging", "--pidfile",
                           "--start-as-disabled", "--start-as-stopped", "--debug", "--help"})
     EXPECT_NE(usage.find(opt), std::string::npos) << opt;
+  EXPECT_NE(usage.find("$CTDB_BASE/ctdb.conf"), std::string::npos);
 }
 
 TEST(DaemonOptions, UnknownLongOption) {
@@ -153,8 +154,8 @@ TEST(DaemonOptions, BadDebugLevel) {
 }
 
 TEST(DaemonOptions, BadLoggingTarget) {
-  EXPECT_EQ(errorOf({"--logging=syslog"}),
-            "option '--logging': invalid target 'syslog' (use file:PATH or stderr)");
+  EXPECT_EQ(errorOf({"--logging=syslogd"}),
+            "option '--logging': invalid target 'syslogd' (use file:PATH, stderr or syslog[:METHOD])");
   EXPECT_FALSE(parse({"--logging=file:"}).ok());
 }
 
