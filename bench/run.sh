@@ -307,7 +307,9 @@ fault_phase() {
         impl_start "$v"
     fi
     if wait_kernel "$t_heal" balanced -1 -1; then hs=$(fmt_s "$WAIT_US"); else hs=TIMEOUT; fi
-    sleep 1   # a last second of samples
+    # a last second of samples: ten at the 0.1 s period, after the heal
+    fence_mark healed
+    wait_until 10 fence_samples_since healed 10 || echo "sampler: fewer than 10 samples after the heal" >>"$DRVLOG"
     fence_sampler_stop
     cp "$CLUSTER_WORK/samples" "$RDIR/$kind.samples" 2>/dev/null
     cp "$CLUSTER_WORK/marks" "$RDIR/$kind.marks" 2>/dev/null

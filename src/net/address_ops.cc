@@ -268,16 +268,4 @@ Status AddressOps::setLinkAdminState(const std::string& iface, LinkAdminState st
   return {};
 }
 
-Result<bool> haveAddressBindCheck(const IpAddress& ip) {
-  const std::string what = "have-ip check for " + ip.toString();
-  UniqueFd fd(::socket(ip.family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP));
-  if (!fd.valid()) return errnoError(errno, what + ": socket");
-  sockaddr_storage ss;
-  const socklen_t len = toSockaddr(ip, 0, ss);
-  const int rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len);
-  if (rc == 0) return true;
-  if (errno == EADDRNOTAVAIL) return false;
-  return errnoError(errno, what + ": bind");
-}
-
 }  // namespace ctdb::net

@@ -6,8 +6,8 @@
  * Blocking rule: every call costs at most one kernel round-trip (request +
  * ack, or one dump), never a sleep or a poll for state; nothing here waits
  * for IPv6 DAD. There is deliberately no per-IP "find" that dumps: use
- * LinkWatcher::findAddress() (cache, O(1)) or haveAddressBindCheck() (one
- * bind(), CTDB's ctdb_sys_have_ip test).
+ * LinkWatcher::findAddress() (cache, O(1)) or haveLocalAddress()
+ * (util/local_address.h: one bind(), CTDB's ctdb_sys_have_ip test).
  *
  * Idempotence (CTDB / networkd semantics): adding an address that the
  * interface already has (EEXIST) and deleting one it does not have
@@ -99,12 +99,5 @@ class AddressOps {
 
   NlSockPtr sock_;
 };
-
-/* CTDB's have-ip test: bind() a TCP socket to ip (port 0). true when the
- * address is usable as a local address right now. Note: a tentative IPv6
- * address is not bindable, and with net.ipv4.ip_nonlocal_bind=1 every IPv4
- * address is, exactly as for ctdbd. Errors other than EADDRNOTAVAIL (e.g.
- * socket() failing) are returned. */
-Result<bool> haveAddressBindCheck(const IpAddress& ip);
 
 }  // namespace ctdb::net

@@ -1,8 +1,6 @@
 #include "tools/tool.h"
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,6 +10,7 @@
 #include "config/nodes_file.h"
 #include "tools/tool_context.h"
 #include "util/install_paths.h"
+#include "util/local_address.h"
 #include "util/logging.h"
 
 namespace ctdb::tools {
@@ -67,17 +66,6 @@ std::string commandLine(const Command& c) {
   return buf;
 }
 
-/* 4.17's ctdb_sys_have_ip(): the address is local if we can bind to it. */
-bool haveLocalIp(const IpAddress& ip) {
-  int fd = ::socket(ip.isV4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_storage ss;
-  const socklen_t len = toSockaddr(ip, 0, ss);
-  const int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len);
-  ::close(fd);
-  return rc == 0;
-}
-
 /* 4.17's find_node_xpnn(), used only for the hint after a failed connect. */
 bool findLocalNode() {
   auto path = nodesFilePath();
@@ -86,8 +74,13 @@ bool findLocalNode() {
     err("Failed to read nodes file \"" + path + "\"\n");
     return false;
   }
-  for (const auto& n : *nodes)
-    if (!n.is_deleted && n.address && haveLocalIp(*n.address)) return true;
+  for (const auto& n : *nodes) {
+    if (n.is_deleted || !n.address) continue;
+    // 4.17's find_node_xpnn(): an address we cannot bind to (or check) is
+    // not this node's.
+    auto local = haveLocalAddress(*n.address);
+    if (local && *local) return true;
+  }
   err("Failed to detect PNN of the current node.\n");
   return false;
 }

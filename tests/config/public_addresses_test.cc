@@ -2,10 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
+
+#include "config_scale_cases.h"
 
 namespace ctdb::config {
 namespace {
@@ -16,14 +17,7 @@ std::string errorOf(std::string_view text) {
   return r.error().context;
 }
 
-std::string manyEntries(int n) {
-  std::string text;
-  text.reserve(static_cast<size_t>(n) * 24);
-  for (int i = 0; i < n; ++i)
-    text += "198." + std::to_string(18 + i / 65536) + "." + std::to_string((i / 256) % 256) + "." +
-            std::to_string(i % 256) + "/15 eth0\n";
-  return text;
-}
+using cases::manyEntries;
 
 TEST(PublicAddresses, ParsesIpv4Entry) {
   auto r = parsePublicAddresses("198.18.1.1/16 eth0\n", "public_addresses");
@@ -173,27 +167,21 @@ TEST(PublicAddresses, LoadFileUsesPathInErrors) {
   EXPECT_EQ(r.error().context, path + ":2: no interface given for 198.18.1.2/24");
 }
 
-TEST(PublicAddresses, Parses2048EntriesFast) {
-  std::string text = manyEntries(2048);
-  auto start = std::chrono::steady_clock::now();
-  auto r = parsePublicAddresses(text, "pa");
-  auto took = std::chrono::steady_clock::now() - start;
+/* The times of these two (a pairwise duplicate check would need ~8.6e9
+   comparisons at 131072 entries) are measured by bench/scale_bench
+   (doc/performance.md), not asserted here. */
+TEST(PublicAddresses, Parses2048Entries) {
+  auto r = parsePublicAddresses(manyEntries(2048), "pa");
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->size(), 2048u);
-  EXPECT_LT(took, std::chrono::milliseconds(200));
 }
 
-/* 131072 entries: a pairwise duplicate check would need ~8.6e9 comparisons
-   (many seconds); a hash set does it in well under a second. */
-TEST(PublicAddresses, DuplicateDetectionIsNotQuadratic) {
+TEST(PublicAddresses, DuplicateAtTheEndOf131072EntriesNamesBothLines) {
   std::string text = manyEntries(131072);
   text += "198.18.0.0/15 eth1\n";  // duplicate of the first entry, at the end
-  auto start = std::chrono::steady_clock::now();
   auto r = parsePublicAddresses(text, "pa");
-  auto took = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().context, "pa:131073: duplicate public address 198.18.0.0 (already at line 1)");
-  EXPECT_LT(took, std::chrono::seconds(3));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 . "$(dirname "$0")/cluster_common.sh"
 [ -x "$STOCK_CTDB" ] || { echo "SKIP: no stock ctdb at $STOCK_CTDB"; exit 77; }
 
+CLUSTER_CTDBD_ARGS=(--debug=INFO)   # the leader logs each TAKEOVER_RUN request at INFO
 cc_setup 3 12
 cc_wait_once 30 "bring-up: every public IP on exactly one node"
 sctdb() { local k=$1; shift; node_stock_ctdb "$k" "$@"; }
@@ -43,9 +44,21 @@ dst=$(( (src + 1) % 3 ))
 t0=$(ms)
 check "moveip $ip $src -> $dst" sctdb 0 -t 3 moveip "$ip" "$dst"
 check "$ip on node $dst" wait_until 5 hosts_are "$ip" "$dst"
+# The leader decides at once, when the request arrives, whether the run
+# starts or waits for the hold: so the checks below are made after its log
+# shows the request, and no run may have started since.
+leader=$(cc_leader_is 0) || cluster_fail "no leader"
+llog=$(node_dir "$leader")/log.ctdbd
+reqs0=$(grep -c 'takeover run requested by node' "$llog")
 sctdb 0 -t 3 ipreallocate > "$CLUSTER_WORK/ipr.out" 2>&1 &
 ipr=$!
-sleep 3
+requested() { [ "$(grep -c 'takeover run requested by node' "$llog")" -gt "$reqs0" ]; }
+check "leader $leader received ipreallocate's request during the hold" wait_until 5 requested
+run_started_since_request() {
+    awk -v n="$reqs0" '/takeover run requested by node/ { seen++ } seen > n && /takeover run starting/ { found = 1 }
+                      END { exit !found }' "$llog"
+}
+check "no takeover run started on the request during the hold" eval '! run_started_since_request'
 check "ipreallocate still waiting during the hold" kill -0 $ipr
 check "$ip not moved back during the hold" test "$(hosts_of "$ip")" = "$dst"
 wait $ipr || cluster_fail "ipreallocate after the hold failed: $(cat "$CLUSTER_WORK/ipr.out")"

@@ -80,17 +80,22 @@ same_snapshots() {
 }
 
 # Baseline: a quiet cluster (a run has just finished and nothing moved
-# while the probes were switched on).
+# while the probes were switched on). "Nothing moved" is judged across one
+# more complete takeover run (ipreallocate returns after it, and then no
+# node has a run in progress): whatever was still pending would have moved
+# in it.
 for k in 0 1 2; do mkdir -p "$(node_dir "$k")/probe"; : > "$(node_dir "$k")/iplog"; done
 quiet=0
 for attempt in 1 2 3 4 5; do
     node_ctdb 0 ipreallocate >/dev/null 2>&1 || cluster_fail "ipreallocate before the baseline failed"
+    wait_until 10 cc_runs_idle || cluster_fail "a takeover run still in progress after ipreallocate"
     snapshot before
     for k in 0 1 2; do
         ls "$(node_dir "$k")/probe" | grep -c '^ipr\.[0-9]*$' > "$CLUSTER_WORK/base_files.$k"
         wc -l < "$(node_dir "$k")/iplog" > "$CLUSTER_WORK/base_lines.$k"
     done
-    sleep 1
+    node_ctdb 0 ipreallocate >/dev/null 2>&1 || cluster_fail "ipreallocate of the baseline check failed"
+    wait_until 10 cc_runs_idle || cluster_fail "a takeover run still in progress after ipreallocate"
     snapshot before2
     if same_snapshots before before2; then
         same=1
@@ -135,13 +140,21 @@ dis=$!
 wait_until 10 node1_disabled || cluster_fail "node 1 not DISABLED within 10 s of ctdb disable"
 wait_until 10 test -e "$G/gate.reached" || cluster_fail "the disable's run did not reach node 1's releases"
 dis_running=0; kill -0 "$dis" 2>/dev/null && dis_running=1
+# The reload is under way once the leader logs that its disable of
+# takeover runs waits for the disable's run; the enable once node 0 sees
+# node 1's DISABLED flag cleared. Only then is the gate opened.
+waits0=$(cat "$(node_dir 0)/log.ctdbd" "$(node_dir 1)/log.ctdbd" "$(node_dir 2)/log.ctdbd" | grep -c 'disable of takeover runs from node 0 waits for the run in progress')
+reload_waits() {
+    [ "$(cat "$(node_dir 0)/log.ctdbd" "$(node_dir 1)/log.ctdbd" "$(node_dir 2)/log.ctdbd" |
+         grep -c 'disable of takeover runs from node 0 waits for the run in progress')" -gt "$waits0" ]
+}
 { echo "start $(ts)"; node_ctdb 0 reloadips all > "$W/reload.out" 2>&1; echo "rc $?"; echo "end $(ts)"; } > "$W/reload.log" &
 rl=$!
-sleep 0.3
+wait_until 10 reload_waits || cluster_fail "reloadips' DISABLE_TAKEOVER_RUNS did not reach the leader during the disable's run"
 rl_running=0; kill -0 "$rl" 2>/dev/null && rl_running=1
 { echo "start $(ts)"; node_ctdb 1 enable > "$W/enable.out" 2>&1; echo "rc $?"; echo "end $(ts)"; } > "$W/enable.log" &
 en=$!
-sleep 0.5
+wait_until 10 node1_enabled || cluster_fail "node 1 not enabled within 10 s of ctdb enable"
 touch "$G/gate.open"
 for p in $dis $rl $en; do
     # bounded: each command has its own time limits; this only guards a hang

@@ -147,6 +147,31 @@ cc_leader_is() {  # cc_leader_is FROM_NODE -> prints leader if known
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
+# --- takeover runs, read from the daemons' logs: the positive events that
+# "nothing moved" checks wait for instead of a fixed sleep. A node's
+# IpService logs "Takeover run starting" and then exactly one of "Takeover
+# run completed successfully" / "Takeover run unsuccessful" (only shutdown
+# abandons a run), and a run completes only after every connected node
+# answered its IPREALLOCATED, i.e. ran its ipreallocated event.
+CC_RUN_RE='Takeover run (starting|completed successfully|unsuccessful)'
+cc_runs_ok() {  # cc_runs_ok K: how many runs node K completed successfully
+    local n; n=$(grep -c 'Takeover run completed successfully' "$(node_dir "$1")/log.ctdbd" 2>/dev/null)
+    echo "${n:-0}"
+}
+cc_run_idle() {  # cc_run_idle K: node K has no takeover run in progress
+    case $(grep -E "$CC_RUN_RE" "$(node_dir "$1")/log.ctdbd" 2>/dev/null | tail -n 1) in
+    *"Takeover run starting"*) return 1 ;;
+    esac
+    return 0
+}
+cc_runs_idle() {  # no live node has a takeover run in progress
+    local k
+    for k in $(cc_live); do cc_run_idle "$k" || return 1; done
+}
+# cc_runs_settled K N: node K completed more than N runs and no live node
+# has one in progress (pollable: re-reads the logs on every call)
+cc_runs_settled() { [ "$(cc_runs_ok "$1")" -gt "$2" ] && cc_runs_idle; }
+
 # --- background sampler: never one public IP on two live nodes
 # Reading the namespaces one after the other is not atomic, so a move from
 # node 0 to node 2 between the two reads would look like a duplicate. Each

@@ -30,9 +30,13 @@ PY
 HOLDER=$!   # ends by itself after 60 s at most (the harness owns the EXIT trap)
 wait_until 10 test -e "$CLUSTER_WORK/lock.held" || cluster_fail "test could not take the lock"
 
-node_start 0 --tunables-file="$(node_dir 0)/tunables" --reclock="$CLUSTER_WORK/reclock"
-# Election period 1 s, then lock contention retried every second.
-sleep 4
+# --debug=INFO: the lock retries are logged at INFO.
+node_start 0 --tunables-file="$(node_dir 0)/tunables" --reclock="$CLUSTER_WORK/reclock" --debug=INFO
+# Election period 1 s, then lock contention retried every second. What
+# must not have happened is asserted after the node failed to take the
+# lock three times (the first failure and two retries, from its log).
+lock_tried_thrice() { grep -q "leader election: cluster lock attempt 3:" "$(node_dir 0)/log.ctdbd"; }
+check "node 0 tried the held cluster lock three times" wait_until 15 lock_tried_thrice
 rs=$(node_ctdb 0 runstate 2>/dev/null)
 check "without a leader node 0 stays in FIRST_RECOVERY (runstate: $rs)" test "$rs" = FIRST_RECOVERY
 check "node 0 hosts no public IP without a leader" test "$(cc_count 0)" = 0

@@ -82,8 +82,11 @@ node_ctdb "$leader" moveip "$(cc_ip 6)" 2 >/dev/null || cluster_fail "moveip"
 wait_until 5 consistent || cluster_fail "not consistent after moveip"
 cc_runs_enable "$leader"
 kernel_map > "$CLUSTER_WORK/state_a"
+runs0=$(cc_runs_ok "$leader")
 node_ctdb 0 -n 1 disable || cluster_fail "disable"
-sleep 0.5
+# disable returns after a takeover run; the leader's log shows it completed
+# and no node has one in progress: its moves (none) are all done.
+check "the disable's takeover run completed" wait_until 10 cc_runs_settled "$leader" "$runs0"
 check "DisableIPFailover=1: our run moved nothing on disable" test "$(kernel_map)" = "$(cat "$CLUSTER_WORK/state_a")"
 cluster_log "state (a): $(cc_counts) node 1 disabled"
 
@@ -91,7 +94,9 @@ cluster_log "state (a): $(cc_counts) node 1 disabled"
 # disabled node 1 keeps its IPs (a full run would empty it, see below).
 (exec 3>"$CLUSTER_WORK/helper.out"; export CTDB_DISABLE_IP_FAILOVER=1; helper_env timeout 60 "$HELPER" 3 "$(node_socket "$leader")") \
     || cluster_fail "stock helper with CTDB_DISABLE_IP_FAILOVER failed"
-sleep 0.5
+# The helper has exited: its run, IPREALLOCATED to every node included, is
+# over; and none of ours is in progress.
+check "no takeover run in progress after the stock helper" wait_until 10 cc_runs_idle
 check "stock helper with CTDB_DISABLE_IP_FAILOVER moved nothing" test "$(kernel_map)" = "$(cat "$CLUSTER_WORK/state_a")"
 
 run_stock
@@ -115,8 +120,9 @@ cluster_log "ok: state (a): stock helper and our takeover run give the same allo
 
 # ---- state (b): node 1 enabled, holding nothing -> failback onto it
 set_all DisableIPFailover 1
+runs0=$(cc_runs_ok "$leader")
 node_ctdb 0 -n 1 enable || cluster_fail "enable"
-sleep 0.5
+check "the enable's takeover run completed" wait_until 10 cc_runs_settled "$leader" "$runs0"
 check "DisableIPFailover=1: nothing moved on enable" test "$(cc_count 1)" = 0
 kernel_map > "$CLUSTER_WORK/state_b"
 run_stock

@@ -48,8 +48,15 @@ for k in 0 1 2; do node_ctdb "$k" setvar NoIPFailback 1 || cluster_fail "setvar"
 node_ctdb 0 -n 2 disable || cluster_fail "ctdb disable"
 check "node 2 gave up its IPs" wait_until 10 cc_count_is 2 0
 node_ctdb 0 -n 2 enable || cluster_fail "ctdb enable"
+# "Nothing moved back" is asserted after a run that started after the
+# enable had finished (with its own run): ipreallocate returns once the
+# leader completed such a run; the leader's log shows it, and no node has a
+# run left in progress (a run completes only after every node's
+# ipreallocated, so its moves are all in the kernels by then).
+leader=$(cc_leader_is 0) || cluster_fail "no leader"
+runs0=$(cc_runs_ok "$leader")
 node_ctdb 0 ipreallocate || cluster_fail "ipreallocate"
-sleep 1
+check "NoIPFailback=1: a takeover run completed after the enable" wait_until 10 cc_runs_settled "$leader" "$runs0"
 check "NoIPFailback=1: enabled node 2 got nothing back" test "$(cc_count 2)" = 0
 cc_wait_once 5 "NoIPFailback: every IP on exactly one node"
 for k in 0 1 2; do node_ctdb "$k" setvar NoIPFailback 0 || cluster_fail "setvar"; done
@@ -94,9 +101,11 @@ extra=$(cc_kaddrs "$leader" | head -1)
 for a in $stale; do node_exec "$victim" ip addr add "$a/16" dev eth0; done
 node_exec "$victim" ip addr add "$extra/16" dev eth0
 before=$stale
-node_exec "$victim" ip -o monitor address > "$CLUSTER_WORK/monitor.$victim" 2>&1 &
+ip netns exec "$(ns_name "$victim")" ip -o monitor address > "$CLUSTER_WORK/monitor.$victim" 2>&1 &
 mon=$!
-sleep 0.3
+# The monitor is listening once it reports a marker address (node network
+# range, not a public IP: the check below reads only 198.19.x lines).
+check "ip monitor on node $victim is listening" wait_until 5 node_monitor_sync "$victim" "$CLUSTER_WORK/monitor.$victim"
 cc_start "$victim"
 cc_wait_once 15 "restarted node $victim: every IP on exactly one node"
 check "restarted node $victim takes IPs again" wait_until 10 cc_balanced 0 1 2

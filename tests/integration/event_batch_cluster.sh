@@ -41,7 +41,9 @@ for k in 0 1 2; do cc_launch "$k"; done
 for k in 0 1 2; do cc_await_running "$k"; done
 cc_wait_once 60 "bring-up: every public IP on exactly one node"
 check "bring-up balanced" wait_until 30 cc_balanced 0 1 2
-sleep 2   # let the last run's ipreallocated finish
+# The baseline of each phase is taken with no takeover run in progress (a
+# run completes only after every node's ipreallocated).
+check "bring-up: no takeover run in progress" wait_until 30 cc_runs_idle
 
 runs() { cat "$(node_dir 0)/log.ctdbd" "$(node_dir 1)/log.ctdbd" "$(node_dir 2)/log.ctdbd" | \
              grep -c 'Takeover run completed successfully'; }
@@ -52,17 +54,21 @@ probe_lines() { cat "$(node_dir "$1")/probe.ip" 2>/dev/null | wc -l; }
 # compare takeover runs with ipreallocated runs per node and count batches
 phase() {
     local name=$1; shift
-    local runs0 k t0 moved
+    local runs0 lruns0 leader k t0 moved
     runs0=$(runs)
+    leader=$(cc_leader_is 0) || cluster_fail "$name: no leader"
+    lruns0=$(cc_runs_ok "$leader")
     declare -A ipr0 pl0
     for k in 0 1 2; do ipr0[$k]=$(iprs "$k"); pl0[$k]=$(probe_lines "$k"); done
     t0=$(ms)
     "$@" || cluster_fail "$name: command failed"
     "phase_wait_$name"
     cluster_log "MEASURED $name: $(( $(ms) - t0 )) ms (command to kernel state)"
-    # Runs end with IPREALLOCATED to every node: wait for the last one.
-    wait_until 20 sh -c "[ \$(cat $(node_dir 0)/probe.ipr | wc -l) -ge $(( ${ipr0[0]} + 1 )) ]" || true
-    sleep 2
+    # Runs end with IPREALLOCATED to every node: wait until the command's
+    # runs (the tool's own and any the flag change triggered) have all
+    # completed, so every ipreallocated they caused has run.
+    check "$name: a takeover run completed and none is in progress" \
+        wait_until 20 cc_runs_settled "$leader" "${lruns0}"
     local nruns=$(( $(runs) - runs0 ))
     [ "$nruns" -ge 1 ] || cluster_fail "$name: no takeover run"
     local events batches singles

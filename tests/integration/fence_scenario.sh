@@ -143,7 +143,9 @@ sigstop) fence_mark heal; node_sigcont $MIN
 esac
 check "healed: every IP exactly once and balanced within $HEAL s" wait_until $HEAL all_once_balanced
 cluster_log "MEASURED healed after $(( $(ms) - heal_start )) ms"
-sleep 1   # a last second of samples after the heal (the sampler's period is 0.1 s)
+# ten more samples (a second at the 0.1 s period) of the healed state
+fence_mark healed
+check "the sampler recorded ten samples after the heal" wait_until 10 fence_samples_since healed 10
 fence_sampler_stop
 
 rep=$(fence_report --expected "$CLUSTER_WORK/expected" --since fault \

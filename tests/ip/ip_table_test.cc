@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 
 namespace ctdb::server {
 namespace {
@@ -127,7 +128,9 @@ TEST(IpTable, ScalesTo4096Ips) {
   for (uint32_t i = 0; i < 4096; i += 2) ASSERT_TRUE(t.remove(IpAddress::v4(0xC6130000u + i)).ok());
   EXPECT_EQ(t.size(), 2048u);
   EXPECT_EQ(t.checkInvariants(), "");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // A figure, not a bound (bench/run-scale.sh collects it).
+  std::printf("ip table: 4096 adds, assigns and 2048 removes: %.3f s\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "net/sysctl.h"
 #include "netns_fixture.h"
+#include "util/local_address.h"
 
 namespace ctdb::net {
 namespace {
@@ -56,7 +57,7 @@ TEST(AddressOpsKernel, AddShowsInDumpAndBindCheck) {
     auto ops = makeOps();
     ASSERT_TRUE(ops);
     EXPECT_FALSE(inDump(*ops, ip("198.18.0.10")).has_value());
-    EXPECT_FALSE(*haveAddressBindCheck(ip("198.18.0.10")));
+    EXPECT_FALSE(*haveLocalAddress(ip("198.18.0.10")));
     auto st = ops->addAddress(kIface, pfx("198.18.0.10/24"));
     ASSERT_TRUE(st.ok()) << st.error().message();
     auto found = inDump(*ops, ip("198.18.0.10"));
@@ -64,7 +65,7 @@ TEST(AddressOpsKernel, AddShowsInDumpAndBindCheck) {
     EXPECT_EQ(found->iface, kIface);
     EXPECT_EQ(found->prefix.prefix, 24u);
     EXPECT_FALSE(found->is_secondary);
-    auto have = haveAddressBindCheck(ip("198.18.0.10"));
+    auto have = haveLocalAddress(ip("198.18.0.10"));
     ASSERT_TRUE(have.ok());
     EXPECT_TRUE(*have);
   });
@@ -89,7 +90,7 @@ TEST(AddressOpsKernel, DeleteRemoves) {
     auto st = ops->deleteAddress(kIface, pfx("198.18.0.12/24"));
     ASSERT_TRUE(st.ok()) << st.error().message();
     EXPECT_FALSE(inDump(*ops, ip("198.18.0.12")).has_value());
-    EXPECT_FALSE(*haveAddressBindCheck(ip("198.18.0.12")));
+    EXPECT_FALSE(*haveLocalAddress(ip("198.18.0.12")));
   });
 }
 
@@ -138,7 +139,7 @@ TEST(AddressOpsKernel, SecondaryAddressIsHeld) {
     auto second = inDump(*ops, ip("198.18.1.2"));
     ASSERT_TRUE(second.has_value());
     EXPECT_TRUE(second->is_secondary);
-    EXPECT_TRUE(*haveAddressBindCheck(ip("198.18.1.2")));
+    EXPECT_TRUE(*haveLocalAddress(ip("198.18.1.2")));
   });
 }
 
@@ -150,7 +151,7 @@ TEST(AddressOpsKernel, Ipv6AddFindDelete) {
     auto found = inDump(*ops, ip("fd00::20"));
     ASSERT_TRUE(found.has_value());
     EXPECT_FALSE(found->is_tentative);
-    EXPECT_TRUE(*haveAddressBindCheck(ip("fd00::20")));
+    EXPECT_TRUE(*haveLocalAddress(ip("fd00::20")));
     ASSERT_TRUE(ops->deleteAddress(kIface, pfx("fd00::20/64")).ok());
     EXPECT_FALSE(inDump(*ops, ip("fd00::20")).has_value());
   });
@@ -164,7 +165,7 @@ TEST(AddressOpsKernel, Ipv6WithDadStartsTentative) {
     auto found = inDump(*ops, ip("fd00::21"));
     ASSERT_TRUE(found.has_value());
     EXPECT_TRUE(found->is_tentative);
-    EXPECT_FALSE(*haveAddressBindCheck(ip("fd00::21")));  // not usable yet, as for ctdbd
+    EXPECT_FALSE(*haveLocalAddress(ip("fd00::21")));  // not usable yet, as for ctdbd
   });
 }
 

@@ -12,6 +12,7 @@
 
 #include "takeover/ipalloc.h"
 #include "takeover/ipalloc_driver.h"
+#include "ipalloc_case_files.h"
 
 #ifndef CTDB_IPALLOC_CASES_DIR
 #error "CTDB_IPALLOC_CASES_DIR must be defined"
@@ -20,13 +21,8 @@
 namespace ctdb::takeover {
 namespace {
 
-EnvLookup envOf(std::map<std::string, std::string> m) {
-  return [m](const std::string& name) -> std::optional<std::string> {
-    auto it = m.find(name);
-    if (it == m.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using casefiles::Case;
+using casefiles::envOf;
 
 std::string run(const std::string& flags, bool multi, const std::string& in,
                 std::map<std::string, std::string> env = {}) {
@@ -151,62 +147,17 @@ TEST(IpAllocDriver, MultiModeBlocksPerNode) {
 
 /* ---- golden cases ---- */
 
-struct Case {
-  std::string name, args, stdin_text, expected;
-  int status = 0;  // error cases (status != 0) test the program, not the library
-  std::map<std::string, std::string> env;
-};
-
-Case readCase(const std::string& dir, const std::string& name) {
-  Case c;
-  c.name = name;
-  std::ifstream f(dir + "/" + name);
-  std::string line, section;
-  while (std::getline(f, line)) {
-    if (line == "--- stdin") section = "stdin";
-    else if (line == "--- expected") section = "expected";
-    else if (section == "stdin") c.stdin_text += line + "\n";
-    else if (section == "expected") c.expected += line + "\n";
-    else if (line.rfind("args: ", 0) == 0) c.args = line.substr(6);
-    else if (line.rfind("status: ", 0) == 0) c.status = std::stoi(line.substr(8));
-    else if (line.rfind("env: ", 0) == 0) {
-      auto kv = line.substr(5);
-      auto eq = kv.find('=');
-      c.env[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-  }
-  return c;
-}
-
-std::vector<std::string> caseNames() {
-  std::vector<std::string> names;
-  if (DIR* d = opendir(CTDB_IPALLOC_CASES_DIR)) {
-    while (dirent* e = readdir(d)) {
-      std::string n = e->d_name;
-      if (n.size() > 5 && n.compare(n.size() - 5, 5, ".case") == 0) names.push_back(n);
-    }
-    closedir(d);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 TEST(IpAllocGolden, EveryRecordedCaseMatches) {
-  auto names = caseNames();
+  auto names = casefiles::caseNames(CTDB_IPALLOC_CASES_DIR);
   size_t oracle = std::count_if(names.begin(), names.end(),
                                 [](const std::string& n) { return n.rfind("oracle-", 0) == 0; });
   EXPECT_GE(oracle, 40u) << "random oracle cases missing from " << CTDB_IPALLOC_CASES_DIR;
   EXPECT_GE(names.size() - oracle, 20u) << "rule cases missing";
   for (const auto& n : names) {
     SCOPED_TRACE(n);
-    Case c = readCase(CTDB_IPALLOC_CASES_DIR, n);
+    Case c = casefiles::readCase(CTDB_IPALLOC_CASES_DIR, n);
     if (c.status != 0) continue;  // run by ipalloc_program_cases
-    std::istringstream a(c.args);
-    std::string flags, word;
-    a >> flags;
-    bool multi = false;
-    if (a >> word) multi = word == "multi";
-    EXPECT_EQ(run(flags, multi, c.stdin_text, c.env), c.expected);
+    EXPECT_EQ(run(c.flags(), c.multi(), c.stdin_text, c.env), c.expected);
   }
 }
 

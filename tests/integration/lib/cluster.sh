@@ -193,23 +193,32 @@ all_public_addresses() {
     for k in $(seq 0 $((CLUSTER_N - 1))); do node_public_addresses "$k" "$@"; done
 }
 
+# node_ctdbd_cmd K -- NODE_CTDBD_CMD (array): the command that runs node
+# K's ctdbd in its namespace, with the harness's arguments and
+# CLUSTER_CTDBD_ARGS (node_start and node_run_fg append their own).
+node_ctdbd_cmd() {
+    local k=$1 d; d=$(node_dir "$1")
+    NODE_CTDBD_CMD=(ip netns exec "$(ns_name "$k")" env CTDB_BASE="$d" "$CLUSTER_BIN/ctdbd" -i
+        --nlist="$d/nodes"
+        --public-addresses="$d/public_addresses"
+        --socket="$d/run/ctdbd.socket"
+        --event-script-dir="$d/events.d"
+        --ip-event-script-dir="$d/ip_events.d"
+        --dbdir-state="$d/state"
+        --listen="198.18.0.$((k + 1))"
+        --logging="file:$d/log.ctdbd"
+        --pidfile="$d/run/ctdbd.pidfile"
+        "${CLUSTER_CTDBD_ARGS[@]}")
+}
+
 # node_start K [extra ctdbd args]
 node_start() {
     local k=$1; shift
     local d; d=$(node_dir "$k")
     # Run ip(8) directly, not through the node_exec function: a backgrounded
     # function would be a subshell and $! its pid, not the daemon's.
-    ip netns exec "$(ns_name "$k")" env CTDB_BASE="$d" "$CLUSTER_BIN/ctdbd" -i \
-        --nlist="$d/nodes" \
-        --public-addresses="$d/public_addresses" \
-        --socket="$d/run/ctdbd.socket" \
-        --event-script-dir="$d/events.d" \
-        --ip-event-script-dir="$d/ip_events.d" \
-        --dbdir-state="$d/state" \
-        --listen="198.18.0.$((k + 1))" \
-        --logging="file:$d/log.ctdbd" \
-        --pidfile="$d/run/ctdbd.pidfile" \
-        "${CLUSTER_CTDBD_ARGS[@]}" "$@" </dev/null >>"$d/ctdbd.out" 2>&1 &
+    node_ctdbd_cmd "$k"
+    "${NODE_CTDBD_CMD[@]}" "$@" </dev/null >>"$d/ctdbd.out" 2>&1 &
     echo $! > "$d/ctdbd.pid"
     disown $! 2>/dev/null   # no "Killed" job notices when a test kills it
     wait_until 20 node_alive "$k" || cluster_fail "ctdbd on node $k did not come up"
@@ -221,17 +230,8 @@ node_start() {
 node_run_fg() {
     local k=$1 t=$2; shift 2
     local d; d=$(node_dir "$k")
-    timeout -s KILL "$t" ip netns exec "$(ns_name "$k")" env CTDB_BASE="$d" "$CLUSTER_BIN/ctdbd" -i \
-        --nlist="$d/nodes" \
-        --public-addresses="$d/public_addresses" \
-        --socket="$d/run/ctdbd.socket" \
-        --event-script-dir="$d/events.d" \
-        --ip-event-script-dir="$d/ip_events.d" \
-        --dbdir-state="$d/state" \
-        --listen="198.18.0.$((k + 1))" \
-        --logging="file:$d/log.ctdbd" \
-        --pidfile="$d/run/ctdbd.pidfile" \
-        "${CLUSTER_CTDBD_ARGS[@]}" "$@" </dev/null >>"$d/ctdbd.out" 2>&1
+    node_ctdbd_cmd "$k"
+    timeout -s KILL "$t" "${NODE_CTDBD_CMD[@]}" "$@" </dev/null >>"$d/ctdbd.out" 2>&1
 }
 
 node_alive() { [ -S "$(node_socket "$1")" ] && node_ctdb_quiet "$1" pnn; }
@@ -292,6 +292,21 @@ node_addrs() {
 }
 node_has_addr() { node_addrs "$1" "${3:-}" | grep -qx "$2"; }
 node_lacks_addr() { ! node_has_addr "$@"; }
+
+# node_monitor_sync K FILE -- adds and deletes a marker address on node K's
+# lo (198.18.255.0/24, never a public IP); true once the `ip -o monitor
+# address` writing FILE has reported the deletion of a marker, i.e. it is
+# listening. Each call pokes again, so poll it (the monitor may not have
+# subscribed at the first poke):  wait_until 5 node_monitor_sync K FILE
+NODE_MONITOR_SYNC=0
+node_monitor_sync() {
+    local k=$1 f=$2 m
+    NODE_MONITOR_SYNC=$(( NODE_MONITOR_SYNC % 250 + 1 ))
+    m="198.18.255.$NODE_MONITOR_SYNC"
+    node_exec "$k" ip addr add "$m/32" dev lo 2>/dev/null
+    node_exec "$k" ip addr del "$m/32" dev lo 2>/dev/null
+    grep -a -q -E 'Deleted.* 198\.18\.255\.[0-9]+/32' "$f" 2>/dev/null
+}
 
 # hosts_of IP -- the nodes whose kernel holds IP (space separated)
 hosts_of() {

@@ -188,6 +188,16 @@ fence_sampler_stop() {
     FENCE_SAMPLER_PID=""
 }
 fence_mark() { echo "${EPOCHREALTIME} $1" >>"$CLUSTER_WORK/marks"; }
+# fence_samples_since MARK N -- true once the sampler logged at least N
+# complete samples taken after the (last) mark MARK; poll it to have N
+# samples of a state instead of sleeping N periods:
+#   wait_until 10 fence_samples_since healed 10
+fence_samples_since() {
+    awk -v mark="$1" -v want="$2" '
+        FNR == NR { if ($2 == mark) t = $1; next }
+        t != "" && $1 + 0 > t + 0 { n++ }
+        END { exit !(t != "" && n >= want) }' "$CLUSTER_WORK/marks" "$CLUSTER_WORK/samples"
+}
 # fence_report [addr_sampler.py report options] -- key=value lines
 fence_report() {
     python3 "$FENCE_LIB_DIR/addr_sampler.py" report "$CLUSTER_WORK/samples" \

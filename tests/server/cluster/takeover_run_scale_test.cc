@@ -11,7 +11,8 @@
  * operator new/delete of this binary) and asserts that the run's peak stays
  * below a bound linear in N. The quadratic version would need ~13 GB here:
  * the counter gives up (message + abort) at kHardCapBytes instead of
- * letting the machine swap, so the test fails quickly either way.
+ * letting the machine swap, so the test fails quickly either way. The
+ * run's wall time is printed (bench/run-scale.sh collects it), not bounded.
  */
 #include <gtest/gtest.h>
 #include <malloc.h>
@@ -145,7 +146,8 @@ TEST(TakeoverRunScaleTest, FourThousandIpsThreeNodesBoundedHeap) {
   std::printf("takeover run of %zu IPs: %.2f s, heap peak %.1f MB above the start\n", kIps, secs,
               static_cast<double>(peak) / (1 << 20));
   EXPECT_LT(peak, static_cast<long long>(kIps) * (16 << 10)) << "heap peak during the run: " << peak << " bytes";
-  EXPECT_LT(secs, 30.0);
+  // The time is a figure, not a bound: bench/run-scale.sh prints it
+  // (doc/performance.md "Allocation and parsing at scale").
 }
 
 }  // namespace
