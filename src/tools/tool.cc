@@ -51,8 +51,7 @@ const Command kCommands[] = {
     {"reloadips", cmdReloadips, false, false, "reload the public addresses file", "[all|<pnn-list>]"},
     {"scriptstatus", cmdScriptstatus, false, true, "show event script status",
      "[all|<event>]"},
-    {"event", cmdEvent, false, true, "event and event script commands",
-     "run|status|script list|script enable|script disable ..."},
+    {"event", cmdEvent, false, true, "event and event script commands", nullptr},
 };
 
 const Command* matchCommand(const std::string& name) {
