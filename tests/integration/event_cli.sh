@@ -13,6 +13,8 @@
 #    after TIMEOUT ("timed out"); takeip/releaseip in ip_events really
 #    add/remove the address in the node's namespace;
 #  - status TREE EVENT in 4.17's layout, exit status = the failed script's;
+#  - the same runs through Debian's 4.17 ctdb-eventd (when installed)
+#    print the same lines and exit the same;
 #  - errors: unknown tree, unknown script, invalid script, bad timeout,
 #    unknown event, event of the other tree, wrong argument count: one line
 #    on stderr, nothing on stdout, non-zero exit.
@@ -147,6 +149,47 @@ check "status ip_events takeip: 10.interface OK" grep -q '^10\.interface  *OK' "
 run "$CTDB" event run 10 legacy releaseip eth0 198.19.9.9 16
 check "run legacy releaseip (the event picks ip_events)" test "$rc" = 0
 check "the address is gone" node_lacks_addr 0 198.19.9.9 eth0
+
+# --- the same runs through Debian's CTDB 4.17 ctdb-eventd (test mode, its
+# own scratch CTDB_BASE) on a copy of our events.d: `ctdb-event run` and
+# `status` must print what ours prints (times aside) and exit the same.
+EVENTD=/usr/libexec/ctdb/ctdb-eventd
+if [ -x "$EVENTD" ] && [ -x /usr/libexec/ctdb/ctdb-event ]; then
+    O=$CLUSTER_WORK/oracle
+    mkdir -p "$O/events/legacy" "$O/share/events/legacy" "$O/run" "$O/var"
+    printf '#!/bin/sh\nexit 0\n' > "$D/events.d/05.off"; chmod 644 "$D/events.d/05.off"
+    for f in "$D"/events.d/[0-9][0-9].*; do
+        n=${f##*/}
+        case $n in 05.off|90.probe) ;; *) "$CTDB" event script disable events "$n" ;; esac
+    done
+    for f in "$D"/events.d/[0-9][0-9].*; do cp -p "$f" "$O/events/legacy/${f##*/}.script"; done
+    CTDB_TEST_MODE=1 CTDB_BASE=$O "$EVENTD" -P $$ > "$O/eventd.log" 2>&1 &
+    eventd=$!
+    check "4.17's ctdb-eventd is up" wait_until 10 test -S "$O/run/eventd.socket"
+    stock() { CTDB_TEST_MODE=1 CTDB_BASE=$O /usr/libexec/ctdb/ctdb-event "$@"; }
+    norm() { sed -E 's/ [0-9]+\.[0-9]{3} [A-Z][a-z]{2} [A-Z][a-z]{2} .*$/ DUR DATE/; s/(TIMEDOUT   ).*$/\1DATE/'; }
+    for mode in ok fail hang; do
+        echo "$mode" > "$D/probe.mode"
+        t=10; [ "$mode" = hang ] && t=1
+        "$CTDB" event run $t events recovered > "$D/ours.run" 2>&1; ours_rc=$?
+        stock run $t legacy recovered > "$O/stock.run" 2>&1; stock_rc=$?
+        check "run ($mode): same exit status as 4.17 ($stock_rc)" test "$ours_rc" = "$stock_rc"
+        check "run ($mode): same message as 4.17" \
+            test "$(sed 's/ in events / in legacy /' "$D/ours.run")" = "$(cat "$O/stock.run")"
+        "$CTDB" event status events recovered > "$D/ours.st" 2>&1; ours_rc=$?
+        stock status legacy recovered > "$O/stock.st" 2>&1; stock_rc=$?
+        check "status ($mode): same exit status as 4.17 ($stock_rc)" test "$ours_rc" = "$stock_rc"
+        norm < "$D/ours.st" > "$D/ours.norm"; norm < "$O/stock.st" > "$O/stock.norm"
+        check "status ($mode): same lines as 4.17" diff "$O/stock.norm" "$D/ours.norm"
+    done
+    rm -f "$D/probe.mode"
+    kill "$eventd" 2>/dev/null
+    "$CTDB" event script list events > "$D/ours.list"
+    stock script list legacy > "$O/stock.list"
+    check "script list: same lines as 4.17's" diff "$O/stock.list" "$D/ours.list"
+else
+    cluster_log "skipped the comparison with CTDB 4.17's ctdb-eventd: not installed"
+fi
 
 # --- errors: one line, nothing on stdout, non-zero
 check "unknown tree (run)" fails_with 2 "Event dir for foo does not exist" "$CTDB" event run 10 foo monitor
