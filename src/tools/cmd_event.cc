@@ -228,12 +228,15 @@ std::string statusLines(const std::vector<event::ScriptStatusEntry>& entries) {
 }
 
 /* `event status [TREE] [EVENT]`: 4.17 takes exactly TREE EVENT; without
- * them it is legacy monitor, with one word legacy EVENT (our 4.5-era form). */
+ * them it is legacy monitor, with one word TREE monitor or legacy EVENT
+ * (the forms this tool had before). */
 int eventStatus(ToolContext& ctx, const std::vector<std::string>& a) {
   if (a.size() > 2) return eventUsage();
   std::optional<event::ScriptTree> tree;
   std::string tree_word = "legacy";
-  if (a.size() == 2) {
+  const bool is_tree_only =
+      a.size() == 1 && (a[0] == "legacy" || event::treeFromName(a[0]).has_value());
+  if (a.size() == 2 || is_tree_only) {
     event::ScriptTree t{};
     tree_word = a[0];
     switch (parseTree(a[0], &t)) {
@@ -242,7 +245,7 @@ int eventStatus(ToolContext& ctx, const std::vector<std::string>& a) {
       case TreeWord::Legacy: break;
     }
   }
-  auto e = parseEvent(a.empty() ? "monitor" : a.back());
+  auto e = parseEvent(a.empty() || is_tree_only ? "monitor" : a.back());
   if (!e) {
     err(e.error().context + "\n");
     return 1;

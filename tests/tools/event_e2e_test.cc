@@ -304,6 +304,23 @@ TEST_F(EventE2E, StatusIs417sLayoutAndExitsWithTheFailure) {
             "  OUTPUT: it broke\n");
 }
 
+TEST_F(EventE2E, StatusWithOneWordIsTreeMonitorOrLegacyEvent) {
+  ASSERT_EQ(ours({"event", "run", "10", "events", "monitor"}).status, 0);
+  ASSERT_EQ(ours({"event", "run", "10", "events", "recovered"}).status, 0);
+  const std::string line = "10.interface         OK         0.012 Tue Nov 14 22:13:20 2023\n";
+  for (auto args : {std::vector<std::string>{"event", "status"},
+                    {"event", "status", "legacy"},
+                    {"event", "status", "events"},
+                    {"event", "status", "recovered"}}) {
+    auto r = ours(args);
+    EXPECT_EQ(r.status, 0) << args.back();
+    EXPECT_EQ(r.out, line) << args.back();
+  }
+  auto r = ours({"event", "status", "ip_events"});
+  EXPECT_EQ(r.status, EINVAL);
+  EXPECT_EQ(r.err, "Event monitor has never run in ip_events\n");
+}
+
 TEST_F(EventE2E, StatusOfANeverRunEventOrTheOtherTreeExits22) {
   auto r = ours({"event", "status", "events", "recovered"});
   EXPECT_EQ(r.status, EINVAL);
