@@ -213,7 +213,7 @@ static void run_script(uint32_t job, const char* dir, const char* name, char** w
     finish_result(res, EH_KIND_MISSING, errno, mono_start);
     return;
   }
-  if (!S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR)) {
+  if (!eh_mode_is_enabled(st.st_mode)) {
     finish_result(res, EH_KIND_DISABLED, 0, mono_start);
     return;
   }

@@ -112,6 +112,10 @@ class EventRunner {
   /* Last completed run of `e` (nullptr: never run). */
   const EventResult* lastStatus(Event e) const;
   void setTimeout(std::chrono::milliseconds t) { options_.timeout = t; }
+  /* The directory the helper runs for `t` (options.events_dir / ip_events_dir). */
+  const std::string& scriptDir(ScriptTree t) const {
+    return t == ScriptTree::IpEvents ? options_.ip_events_dir : options_.events_dir;
+  }
   IpBatchSupport ipBatchSupport() const { return scanIpBatchSupport(options_.ip_events_dir); }
   size_t maxHelpers() const { return options_.max_helpers; }
   EventLoop& loop() const { return loop_; }

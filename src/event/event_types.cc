@@ -33,6 +33,14 @@ bool isIpEvent(Event e) {
   return e == Event::TakeIp || e == Event::ReleaseIp || e == Event::UpdateIp;
 }
 
+const char* treeName(ScriptTree t) { return t == ScriptTree::IpEvents ? "ip_events" : "events"; }
+
+std::optional<ScriptTree> treeFromName(std::string_view name) {
+  if (name == "events") return ScriptTree::Events;
+  if (name == "ip_events") return ScriptTree::IpEvents;
+  return std::nullopt;
+}
+
 ScriptTree treeFor(Event e) { return isIpEvent(e) ? ScriptTree::IpEvents : ScriptTree::Events; }
 
 size_t argCountFor(Event e) {

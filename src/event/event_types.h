@@ -35,6 +35,10 @@ namespace ctdb::event {
 
 enum class ScriptTree { Events, IpEvents };
 const char* toString(ScriptTree t);  // "events.d" / "ip_events.d"
+/* The tree's name on the `ctdb event` command line and in the event
+ * controls: "events" / "ip_events" (CTDB 4.17's "component"). */
+const char* treeName(ScriptTree t);
+std::optional<ScriptTree> treeFromName(std::string_view name);
 
 /* The events of CTDB 4.5, numbered as its enum ctdb_event (the wire value of
  * GET_EVENT_SCRIPT_STATUS). */

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "event/helper_proto.h"
@@ -35,6 +36,11 @@ static inline int eh_is_script_name(const char* name) {
   if (name[1] < '0' || name[1] > '9') return 0;
   return name[2] == '.';
 }
+
+/* Whether a script whose stat() gave `mode` runs (enabled) or is reported
+ * DISABLED: an executable (user x bit) regular file. `ctdb event script
+ * enable|disable` sets and clears the x bits. */
+static inline int eh_mode_is_enabled(mode_t mode) { return S_ISREG(mode) && (mode & S_IXUSR); }
 
 /* head: the first `len` (<= EH_BATCH_MARKER_SCAN) bytes of a script. */
 static inline int eh_head_has_batch_marker(const char* head, size_t len) {

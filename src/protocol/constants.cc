@@ -162,6 +162,10 @@ constexpr OpcodeEntry kOpcodes[] = {
     {Opcode::EchoData, "ECHO_DATA"},
     {Opcode::DisableNode, "DISABLE_NODE"},
     {Opcode::EnableNode, "ENABLE_NODE"},
+    {Opcode::EventScriptList, "EVENT_SCRIPT_LIST"},
+    {Opcode::EventScriptEnable, "EVENT_SCRIPT_ENABLE"},
+    {Opcode::EventScriptDisable, "EVENT_SCRIPT_DISABLE"},
+    {Opcode::EventRun, "EVENT_RUN"},
 };
 
 constexpr const char* kRunstateNames[] = {

@@ -184,6 +184,14 @@ enum class Opcode : uint32_t {
   EchoData = 156,
   DisableNode = 157,
   EnableNode = 158,
+
+  /* This project's own controls (doc/event-subsystem.md §8), numbered far
+   * above CTDB's (0-158 in 4.17) so that no CTDB release collides; a stock
+   * ctdbd answers them -1 like any unknown opcode. */
+  EventScriptList = 0x43540001,     // "CT" 0001: scripts of one tree
+  EventScriptEnable = 0x43540002,   // chmod +x a script of one tree
+  EventScriptDisable = 0x43540003,  // chmod -x
+  EventRun = 0x43540004,            // run an event through the event runner
 };
 
 /* CTDB's upper-case control name as the CLI prints it ("GET_PNN",

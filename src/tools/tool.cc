@@ -50,8 +50,7 @@ const Command kCommands[] = {
     {"reloadips", cmdReloadips, false, false, "reload the public addresses file", "[all|<pnn-list>]"},
     {"scriptstatus", cmdScriptstatus, false, true, "show event script status",
      "[all|<event>]"},
-    {"event", cmdEvent, false, true, "show event script status (4.17 style)",
-     "status [legacy] [<event>]"},
+    {"event", cmdEvent, false, true, "event and event script commands", nullptr},
 };
 
 const Command* matchCommand(const std::string& name) {

@@ -16,7 +16,8 @@
  *   - monitor in RUNNING (HealthMonitor; this node's UNHEALTHY flag and a
  *     takeover-run request on every health change), stopped at SHUTDOWN;
  *   - the GET_EVENT_SCRIPT_STATUS control (96): EventRunner::lastStatus
- *     encoded by event/script_status.h.
+ *     encoded by event/script_status.h, and the `ctdb event` controls
+ *     (EVENT_SCRIPT_LIST/ENABLE/DISABLE, EVENT_RUN: event/event_control.h).
  * makeIpActions() returns the ScriptIpActions for IpService (ip_events.d);
  * in built-in mode IpService calls ipreallocated() for the events.d part.
  * EventScriptTimeout is re-read from the tunables before every event.
@@ -116,7 +117,9 @@ class EventService {
   LifetimeGuard guard_;
 };
 
-/* Installs GET_EVENT_SCRIPT_STATUS (controls_event.cc). */
+/* Installs GET_EVENT_SCRIPT_STATUS and the project's EVENT_SCRIPT_LIST,
+ * EVENT_SCRIPT_ENABLE, EVENT_SCRIPT_DISABLE and EVENT_RUN on the runner's
+ * two trees (controls_event.cc, event/event_control.h). */
 Status registerEventControls(ControlDispatcher& d, event::EventRunner& runner);
 
 }  // namespace ctdb::server
