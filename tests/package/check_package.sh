@@ -69,6 +69,10 @@ want /lib/systemd/system/ctdb.service -rw-r--r--
 want /etc/logrotate.d/ctdb -rw-r--r--
 want /etc/default/ctdb -rw-r--r--
 for e in nodes public_addresses; do want "/usr/share/doc/ctdb-ip/examples/$e"; done
+# ctdbd started by hand (ctdbd(8), /etc/default/ctdb's options) needs the
+# parents of its default state directory and of the packaged log file.
+want /var/lib/ctdb/ drwxr-xr-x
+want /var/log/ctdb/ drwxr-xr-x
 for p in /etc/ctdb/nodes /etc/ctdb/public_addresses; do
     echo "$paths" | grep -qx "$p" && fail "$p is shipped: a live file would start a cluster from an example"
 done
