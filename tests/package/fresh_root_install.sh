@@ -25,6 +25,8 @@ t0=$(date +%s)
 log "building the package"
 deb=$("$top/scripts/build-deb.sh" /var/tmp/ctdb-ip-deb | tail -n 1)
 log "built $deb in $(( $(date +%s) - t0 )) s"
+lintian --info --display-info "$deb" 2>&1 | sed 's/^/  lintian: /'
+echo "  lintian: exit status ${PIPESTATUS[0]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get install -y -qq "$deb" >/dev/null || fail "apt-get install $deb"
 log "installed: $(dpkg-query -W -f='${Package} ${Version} ${Status}' ctdb-ip)"
@@ -120,6 +122,9 @@ show() { local k; for k in 0 1 2; do echo "  node $k kernel: $(addrs "$k" | sort
 
 # ctdbd as ctdbd(8) and the unit start it: the options of /etc/default/ctdb,
 # daemonized, plus what must differ per node in one root.
+# /run is empty after boot: systemd's RuntimeDirectory=ctdb makes
+# /run/ctdb for the unit; by hand the administrator does (doc/packaging.md).
+mkdir -p /run/ctdb
 start_node() {
     # shellcheck disable=SC2086
     ip netns exec "${P}n$1" /usr/sbin/ctdbd $CTDBD_OPTIONS \
