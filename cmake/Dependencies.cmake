@@ -25,3 +25,21 @@ if(CTDB_BUILD_TESTS)
   endif()
   include(GoogleTest)
 endif()
+
+# systemd readiness notification (src/util/service_notify.h): AUTO uses
+# libsystemd when pkg-config finds it, ON requires it (the Debian package
+# builds with ON), OFF never links it (the daemon then never notifies).
+set(CTDB_SYSTEMD AUTO CACHE STRING "Link libsystemd for sd_notify: AUTO, ON or OFF")
+set_property(CACHE CTDB_SYSTEMD PROPERTY STRINGS AUTO ON OFF)
+set(CTDB_HAVE_SYSTEMD OFF)
+if(NOT CTDB_SYSTEMD STREQUAL "OFF")
+  pkg_check_modules(LIBSYSTEMD QUIET IMPORTED_TARGET libsystemd)
+  if(LIBSYSTEMD_FOUND)
+    set(CTDB_HAVE_SYSTEMD ON)
+    message(STATUS "Found libsystemd ${LIBSYSTEMD_VERSION}: ctdbd notifies systemd (Type=notify)")
+  elseif(CTDB_SYSTEMD STREQUAL "ON")
+    message(FATAL_ERROR "CTDB_SYSTEMD=ON but libsystemd not found: install the Debian package 'libsystemd-dev' (apt-get install libsystemd-dev)")
+  else()
+    message(STATUS "libsystemd not found: ctdbd built without systemd notification (install libsystemd-dev for Type=notify)")
+  endif()
+endif()

@@ -24,6 +24,7 @@
 #include "server/transport/transport_tcp.h"
 #include "util/event_loop.h"
 #include "util/logging.h"
+#include "util/service_notify.h"
 
 namespace {
 
@@ -212,6 +213,17 @@ int run(int argc, char** argv) {
   });
   d->setControlForwarder([&transport](uint32_t pnn, ControlRequest req, ReplySink sink) {
     transport.forwardControl(pnn, std::move(req), std::move(sink));
+  });
+  // systemd (Type=notify, util/service_notify.h): ready once RUNNING,
+  // stopping as soon as the shutdown begins (the releases follow).
+  const uint32_t own_pnn = *pnn;
+  d->runstate().onRunstate(Runstate::Running, [own_pnn](Runstate) {
+    if (auto st = service::notifyReady("node " + std::to_string(own_pnn) + " RUNNING"); !st)
+      D_WARNING("ctdbd: %s\n", st.error().message().c_str());
+  });
+  d->runstate().onRunstate(Runstate::Shutdown, [](Runstate) {
+    if (auto st = service::notifyStopping("shutting down, releasing public IPs"); !st)
+      D_WARNING("ctdbd: %s\n", st.error().message().c_str());
   });
   transport.start();
   d->start();

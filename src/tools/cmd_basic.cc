@@ -179,6 +179,35 @@ int cmdUptime(ToolContext& ctx, const std::vector<std::string>&) {
   return 0;
 }
 
+/* 4.17's control_shutdown: SHUTDOWN (NOREPLY) to the node; for the node
+ * the tool is connected to, wait until the daemon closes the socket, which
+ * it does once the shutdown is complete (every public IP released through
+ * the releaseip path, the shutdown event run). systemd's ExecStop relies on
+ * this wait. 4.17 waits without limit; ours gives up after a day. */
+int cmdShutdown(ToolContext& ctx, const std::vector<std::string>& args) {
+  if (!args.empty()) usageExit("shutdown");
+  auto r = ctx.client->control(ctx.cmd_pnn, Opcode::Shutdown, {}, protocol::kCtrlFlagNoReply);
+  if (!r) {
+    err("Unable to shutdown node " + std::to_string(ctx.cmd_pnn) + "\n");
+    return errorExit(r.error());
+  }
+  const bool waited = ctx.cmd_pnn == ctx.pnn;
+  if (waited) {
+    auto& conn = ctx.client->connection();
+    if (!ctx.client->runUntil([&conn]() { return !conn.isConnected(); }, std::chrono::hours(24))) {
+      err("Timed out waiting for node " + std::to_string(ctx.cmd_pnn) + " to shut down\n");
+      return 1;
+    }
+  }
+  if (ctx.mode.json) {
+    JsonWriter w;
+    w.beginObject().key("pnn").value(static_cast<uint64_t>(ctx.cmd_pnn)).key("waited").value(waited);
+    w.endObject();
+    out(w.str() + "\n");
+  }
+  return 0;
+}
+
 int cmdPing(ToolContext& ctx, const std::vector<std::string>&) {
   auto start = std::chrono::steady_clock::now();
   auto clients = ctx.client->ping(ctx.cmd_pnn);

@@ -39,6 +39,7 @@ const Command kCommands[] = {
     {"continue", cmdContinue, false, true, "continue a stopped node", nullptr},
     {"ban", cmdBan, false, true, "ban a node", "<bantime>"},
     {"unban", cmdUnban, false, true, "unban a node", nullptr},
+    {"shutdown", cmdShutdown, false, true, "shutdown ctdb daemon", nullptr},
     {"sync", cmdIpreallocate, false, true, "run ip reallocation (deprecated)", nullptr},
     {"ipreallocate", cmdIpreallocate, false, true, "run ip reallocation", nullptr},
     {"gratarp", cmdGratarp, false, true, "send a gratuitous arp", "<ip> <interface>"},

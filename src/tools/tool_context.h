@@ -65,6 +65,7 @@ int cmdListnodes(ToolContext&, const std::vector<std::string>&);
 int cmdStatus(ToolContext&, const std::vector<std::string>&);
 int cmdUptime(ToolContext&, const std::vector<std::string>&);
 int cmdPing(ToolContext&, const std::vector<std::string>&);
+int cmdShutdown(ToolContext&, const std::vector<std::string>&);
 int cmdGetpid(ToolContext&, const std::vector<std::string>&);
 int cmdRunstate(ToolContext&, const std::vector<std::string>&);
 int cmdGetvar(ToolContext&, const std::vector<std::string>&);

@@ -275,7 +275,10 @@ void IpCore::startRelease(PublicIpEntry& ip, uint32_t new_pnn, Done done) {
       return done(st);
     }
     // The last RELEASE_IP names the owner the cluster wants now.
-    postRelease(addr, waiters.empty() ? new_pnn : waiters.back().pnn);
+    uint32_t owner = new_pnn;
+    for (const auto& w : waiters)
+      if (w.names_owner) owner = w.pnn;
+    postRelease(addr, owner);
     for (auto& w : waiters) w.done({});
     done({});
   });
@@ -687,8 +690,15 @@ void IpCore::doReleaseAll(Done done) {
   for (PublicIpEntry* e : table_.listMutable()) {
     announce_.erase(e->addr());
     if (e->isBusy()) {
-      D_WARNING("release all: %s has %s in flight, skipping\n", e->addr().toString().c_str(),
-                toString(e->state));
+      // No address may be left behind (shutdown, ban): a release in
+      // flight is joined; a takeip/updateip in flight is followed by a
+      // release once it completes (the fence's deferral, releaseFenced).
+      D_NOTICE("release all: %s has %s in flight, releasing after it\n",
+               e->addr().toString().c_str(), toString(e->state));
+      if (e->state == IpState::Releasing)
+        release_waiters_[e->addr()].push_back(ReleaseWaiter{protocol::kUnknownPnn, all.branch(), false});
+      else
+        fence_after_action_[e->addr()].push_back(all.branch());
       continue;
     }
     if (!kernelIface(e->addr())) {

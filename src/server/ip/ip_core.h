@@ -185,6 +185,7 @@ class IpCore {
   struct ReleaseWaiter {
     uint32_t pnn;
     Done done;
+    bool names_owner = true;  // false: release-all waiting, no new owner
   };
   std::unordered_map<IpAddress, std::vector<ReleaseWaiter>, IpAddressHash> release_waiters_;
   std::unordered_map<IpAddress, Announce, IpAddressHash> announce_;

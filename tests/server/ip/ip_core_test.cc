@@ -420,6 +420,34 @@ size_t countPrefix(const std::vector<std::string>& v, const std::string& p) {
   return std::count_if(v.begin(), v.end(), [&](const std::string& s) { return s.rfind(p, 0) == 0; });
 }
 
+/* Shutdown must leave nothing in the kernel: release-all while a takeip
+ * is in flight releases the address once the takeip completed; a release
+ * in flight is waited for, so release-all's answer means "all gone". */
+TEST_F(IpCoreTest, ReleaseAllWaitsForActionsInFlightAndReleasesTheirAddresses) {
+  add("198.19.0.1/16", {"eth0"});
+  add("198.19.0.2/16", {"eth0"});
+  add("198.19.0.3/16", {"eth0"});
+  ASSERT_TRUE(take("198.19.0.2").ok());
+  ASSERT_TRUE(take("198.19.0.3").ok());
+  std::optional<Status> taken, released, all;
+  PendingOp take_op = core_->takeoverIp(0, A("198.19.0.1"), [&](Status st) { taken = st; });
+  PendingOp release_op = core_->releaseIp(2, A("198.19.0.2"), [&](Status st) { released = st; });
+  ASSERT_EQ(entry("198.19.0.1").state, IpState::Taking);
+  ASSERT_EQ(entry("198.19.0.2").state, IpState::Releasing);
+  PendingOp all_op = core_->releaseAll([&](Status st) { all = st; });
+  loop_->runUntil([&] { return taken && released && all; }, 2000ms);
+  ASSERT_TRUE(taken && released && all);
+  EXPECT_TRUE(all->ok());
+  EXPECT_TRUE(kernel_.empty()) << kernel_.size() << " addresses left in the kernel";
+  for (const char* ip : {"198.19.0.1", "198.19.0.2", "198.19.0.3"})
+    EXPECT_EQ(entry(ip).state, IpState::Unassigned) << ip;
+  EXPECT_EQ(entry("198.19.0.2").pnn, 2u);  // the RELEASE_IP's new owner stays
+  EXPECT_EQ(countPrefix(actions_->log, "releaseip eth0 198.19.0.1/16"), 1u);
+  EXPECT_EQ(countPrefix(actions_->log, "releaseip eth0 198.19.0.2/16"), 1u);
+  EXPECT_EQ(countPrefix(actions_->log, "releaseip eth0 198.19.0.3/16"), 1u);
+  EXPECT_EQ(core_->table().checkInvariants(), "");
+}
+
 TEST_F(IpCoreTest, FenceDeletesFromKernelFirstThenReleasesEach) {
   add("198.19.0.1/16", {"eth0"});
   add("198.19.0.2/16", {"eth0"});
