@@ -20,6 +20,7 @@ if [ "$(id -u)" -ne 0 ] ; then
 	echo "SKIP: needs root for network namespaces" ; exit 77
 fi
 NS="ctdb-es-$$"
+ip netns del "$NS" 2>/dev/null  # left over from a killed run with our PID
 ip netns add "$NS" 2>/dev/null || { echo "SKIP: cannot create a network namespace" ; exit 77 ; }
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ctdb-es-int.XXXXXX")

@@ -7,6 +7,7 @@
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 if [ "$(id -u)" -ne 0 ] ; then echo "SKIP: needs root" ; exit 77 ; fi
 NS="ctdb-es-r$$"
+ip netns del "$NS" 2>/dev/null  # left over from a killed run with our PID
 ip netns add "$NS" 2>/dev/null || { echo "SKIP: cannot create a network namespace" ; exit 77 ; }
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ctdb-es-int.XXXXXX")
 trap 'ip netns del "$NS" 2>/dev/null ; rm -rf "$TMP"' EXIT

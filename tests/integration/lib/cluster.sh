@@ -135,6 +135,14 @@ cluster_create() {
     trap cluster_on_exit EXIT
     trap 'exit 130' INT TERM
 
+    # Namespaces with our prefix can only be left over from a dead run whose
+    # PID we now have (a test killed by ctest's timeout never ran its trap):
+    # without this, PID reuse made "cannot create namespace" a rare flake.
+    local stale
+    for stale in $(ip netns list | awk '{print $1}' | grep "^${CLUSTER_PREFIX}"); do
+        ip netns pids "$stale" | xargs -r kill -9 2>/dev/null
+        ip netns del "$stale" 2>/dev/null
+    done
     ip netns add "$(ns_switch)" || cluster_fail "cannot create namespace"
     ip -n "$(ns_switch)" link set lo up
     ip -n "$(ns_switch)" link add br0 type bridge
