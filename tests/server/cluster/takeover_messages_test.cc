@@ -17,29 +17,17 @@
 
 #include "protocol/constants.h"
 #include "protocol/types.h"
+#include "test_nodes.h"
 
 namespace ctdb::server {
 namespace {
 
+using test::nodeList;
+using test::RecordingTransport;
+
 using namespace std::chrono_literals;
 
-std::vector<config::NodeEntry> nodeList(size_t n) {
-  std::vector<config::NodeEntry> out;
-  for (uint32_t i = 0; i < n; ++i) {
-    config::NodeEntry e;
-    e.pnn = i;
-    e.address = *IpAddress::parse("198.18.0." + std::to_string(i + 1));
-    out.push_back(e);
-  }
-  return out;
-}
 
-struct RecordingTransport final : Transport {
-  void sendToNode(uint32_t pnn, const protocol::ReqMessage& msg) override {
-    sent.emplace_back(pnn, msg);
-  }
-  std::vector<std::pair<uint32_t, protocol::ReqMessage>> sent;
-};
 
 class TakeoverMessagesTest : public ::testing::Test {
  protected:

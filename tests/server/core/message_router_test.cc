@@ -13,34 +13,17 @@
 
 #include "protocol/constants.h"
 #include "protocol/packet.h"
+#include "test_nodes.h"
 
 namespace ctdb::server {
 namespace {
 
+using test::nodeList;
+using test::RecordingTransport;
+
 namespace NF = protocol::NodeFlags;
 
-std::vector<config::NodeEntry> nodeList(size_t n) {
-  std::vector<config::NodeEntry> out;
-  for (uint32_t i = 0; i < n; ++i) {
-    config::NodeEntry e;
-    e.pnn = i;
-    e.address = *IpAddress::parse("198.18.0." + std::to_string(i + 1));
-    out.push_back(e);
-  }
-  return out;
-}
 
-struct RecordingTransport final : Transport {
-  void sendToNode(uint32_t pnn, const protocol::ReqMessage& msg) override {
-    sent.emplace_back(pnn, msg);
-  }
-  std::vector<std::pair<uint32_t, protocol::ReqMessage>> sent;
-  std::vector<uint32_t> pnns() const {
-    std::vector<uint32_t> out;
-    for (const auto& [p, m] : sent) out.push_back(p);
-    return out;
-  }
-};
 
 class MessageRouterTest : public ::testing::Test {
  protected:

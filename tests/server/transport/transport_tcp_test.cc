@@ -16,9 +16,12 @@
 #include <optional>
 
 #include "protocol/types.h"
+#include "test_nodes.h"
 
 namespace ctdb::server {
 namespace {
+
+using test::nodeList;
 
 using namespace std::chrono_literals;
 namespace NF = protocol::NodeFlags;
@@ -32,16 +35,6 @@ std::pair<UniqueFd, UniqueFd> streamPair() {
   return {UniqueFd(sv[0]), UniqueFd(sv[1])};
 }
 
-std::vector<config::NodeEntry> nodeList(size_t n) {
-  std::vector<config::NodeEntry> out;
-  for (uint32_t i = 0; i < n; ++i) {
-    config::NodeEntry e;
-    e.pnn = i;
-    e.address = *IpAddress::parse("198.18.0." + std::to_string(i + 1));
-    out.push_back(e);
-  }
-  return out;
-}
 
 struct TestNode {
   /* is_connecting: only for tests that want connect attempts to fail (the
