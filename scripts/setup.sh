@@ -34,7 +34,7 @@ libnl-3-dev libnl-route-3-dev iproute2 procps psmisc"
 #                            /usr/libexec/ctdb/ctdb_etcd_lock, which also
 #                            calls testparm(1) for the lock's name
 TEST_PKGS="googletest libgtest-dev ctdb ethtool python3 strace iputils-ping mount \
-etcd-server python3-etcd samba-common-bin systemd dpkg-dev lintian"
+etcd-server python3-etcd samba-common-bin systemd libsystemd-dev dpkg-dev lintian"
 
 case $mode in
 demo) PKGS=$DEMO_PKGS ;;
